@@ -1,0 +1,30 @@
+import type { Tracer } from '@opentelemetry/api'
+import { inSpan } from '../../shared/telemetry/span.ts'
+import type { InventoryApi } from '../inventory/client.ts'
+import type { Product } from '../inventory/domain.ts'
+import type { OrderApi } from '../order/client.ts'
+import type { Order, PlaceOrder } from '../order/domain.ts'
+
+/** The shop's public face: it validates nothing itself (the routes do) and owns no data. */
+export class Gateway {
+  constructor(
+    private readonly deps: { orders: OrderApi; inventory: InventoryApi; tracer: Tracer },
+  ) {}
+
+  listProducts(): Promise<Product[]> {
+    return this.deps.inventory.listProducts()
+  }
+
+  placeOrder(request: PlaceOrder): Promise<Order> {
+    const attributes = { 'user.id': request.userId, 'items.count': request.items.length, 'request.id': request.requestId }
+    return inSpan(this.deps.tracer, 'api_gateway.create_order', { attributes }, async (span) => {
+      const order = await this.deps.orders.place(request)
+      span.setAttributes({ 'order.id': order.id, 'order.status': order.status, 'order.total': order.totalAmount })
+      return order
+    })
+  }
+
+  getOrder(id: string): Promise<Order> {
+    return this.deps.orders.get(id)
+  }
+}

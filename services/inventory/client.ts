@@ -1,0 +1,28 @@
+import { hc } from 'hono/client'
+import { type JsonResponse, unwrap, type Upstream } from '../../shared/client.ts'
+import type { ItemRequest } from '../../shared/types.ts'
+import type { InventoryApp } from './app.ts'
+import type { PricedItem, Product, Reservation } from './domain.ts'
+
+/** The inventory service as its callers see it, over HTTP or a service binding. */
+export interface InventoryApi {
+  listProducts(): Promise<Product[]>
+  checkAvailability(items: ItemRequest[]): Promise<PricedItem[]>
+  reserve(orderId: string, items: ItemRequest[]): Promise<Reservation>
+  release(orderId: string): Promise<Reservation | null>
+  commit(orderId: string): Promise<Reservation | null>
+}
+
+export function createInventoryClient({ baseUrl, fetch }: Upstream): InventoryApi {
+  const api = hc<InventoryApp>(baseUrl, { fetch })
+  const call = <T>(pending: Promise<JsonResponse>) => unwrap<T>('inventory', pending)
+  return {
+    listProducts: () => call(api.products.$get()),
+    checkAvailability: async (items) => (await call<{ items: PricedItem[] }>(api.availability.$post({ json: { items } }))).items,
+    reserve: (orderId, items) => call(api.reservations.$post({ json: { orderId, items } })),
+    release: async (orderId) =>
+      (await call<{ reservation: Reservation | null }>(api.reservations[':orderId'].release.$post({ param: { orderId } }))).reservation,
+    commit: async (orderId) =>
+      (await call<{ reservation: Reservation | null }>(api.reservations[':orderId'].commit.$post({ param: { orderId } }))).reservation,
+  }
+}

@@ -1,0 +1,145 @@
+import type { Tracer } from '@opentelemetry/api'
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import { AppError } from '../../shared/errors.ts'
+import { inSpan } from '../../shared/telemetry/span.ts'
+import { type ItemRequest, toAmount } from '../../shared/types.ts'
+import * as schema from './schema.ts'
+import { products, reservations } from './schema.ts'
+
+export type InventoryDb = LibSQLDatabase<typeof schema>
+
+export interface Product {
+  id: string
+  name: string
+  price: number
+  available: number
+}
+
+export interface PricedItem {
+  id: string
+  quantity: number
+  unitPrice: number
+}
+
+export interface Reservation {
+  orderId: string
+  status: schema.ReservationStatus
+  items: { id: string; quantity: number }[]
+}
+
+/** Stock and reservations. Every change of stock is one atomic batch guarded by the `available >= 0` check. */
+export class Inventory {
+  constructor(
+    private readonly db: InventoryDb,
+    private readonly tracer: Tracer,
+  ) {}
+
+  async listProducts(): Promise<Product[]> {
+    const rows = await this.db.select().from(products).orderBy(products.id)
+    return rows.map((row) => ({ id: row.id, name: row.name, price: toAmount(row.priceCents), available: row.available }))
+  }
+
+  /** Prices the items and checks each is in stock: `404 unknown_item` or `409 insufficient_inventory` otherwise. */
+  checkAvailability(items: ItemRequest[]): Promise<PricedItem[]> {
+    return inSpan(this.tracer, 'inventory.check_availability', { attributes: { 'items.count': items.length } }, async (span) => {
+      const stock = await this.stockOf(items)
+      for (const item of items) {
+        span.addEvent('check_item', {
+          'item.id': item.id,
+          'item.requested': item.quantity,
+          'item.available': stock.get(item.id)?.available ?? 0,
+        })
+      }
+      assertInStock(items, stock)
+      return items.map((item) => ({ ...item, unitPrice: toAmount(stock.get(item.id)!.priceCents) }))
+    })
+  }
+
+  /**
+   * Reserves every item for the order or none: the inserts and the stock updates run in one batch, and the
+   * `available >= 0` check aborts it if any item would oversell. The (order, product) key makes it idempotent.
+   */
+  reserve(orderId: string, items: ItemRequest[]): Promise<Reservation> {
+    const attributes = { 'order.id': orderId, 'items.count': items.length }
+    return inSpan(this.tracer, 'inventory.reserve', { attributes }, async (span) => {
+      const existing = await this.reservationOf(orderId)
+      if (existing) return existing
+      await this.stockOf(items)
+      const now = new Date()
+      try {
+        await this.db.batch([
+          this.db.insert(reservations).values(
+            items.map((item) => ({ orderId, productId: item.id, quantity: item.quantity, status: 'reserved' as const, updatedAt: now })),
+          ),
+          ...items.map((item) =>
+            this.db
+              .update(products)
+              .set({ available: sql`${products.available} - ${item.quantity}` })
+              .where(eq(products.id, item.id)),
+          ),
+        ])
+      } catch (error) {
+        // Another request for the same order won the race, or some stock ran out since the check.
+        const winner = await this.reservationOf(orderId)
+        if (winner) return winner
+        assertInStock(items, await this.stockOf(items))
+        throw error
+      }
+      for (const item of items) span.addEvent('item_reserved', { 'item.id': item.id, 'item.quantity': item.quantity })
+      return { orderId, status: 'reserved', items: items.map(({ id, quantity }) => ({ id, quantity })) }
+    })
+  }
+
+  /** Gives reserved stock back; a reservation already released or committed is left as it is. */
+  release(orderId: string): Promise<Reservation | undefined> {
+    return inSpan(this.tracer, 'inventory.release', { attributes: { 'order.id': orderId } }, async () => {
+      const open = and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved'))
+      await this.db.batch([
+        this.db
+          .update(products)
+          .set({
+            available: sql`${products.available} + (select ${reservations.quantity} from ${reservations}
+              where ${reservations.orderId} = ${orderId} and ${reservations.productId} = ${products.id} and ${reservations.status} = 'reserved')`,
+          })
+          .where(inArray(products.id, this.db.select({ id: reservations.productId }).from(reservations).where(open))),
+        this.db.update(reservations).set({ status: 'released', updatedAt: new Date() }).where(open),
+      ])
+      return this.reservationOf(orderId)
+    })
+  }
+
+  /** Marks the reserved stock as sold once the order is paid. */
+  commit(orderId: string): Promise<Reservation | undefined> {
+    return inSpan(this.tracer, 'inventory.commit', { attributes: { 'order.id': orderId } }, async () => {
+      await this.db
+        .update(reservations)
+        .set({ status: 'committed', updatedAt: new Date() })
+        .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved')))
+      return this.reservationOf(orderId)
+    })
+  }
+
+  async reservationOf(orderId: string): Promise<Reservation | undefined> {
+    const rows = await this.db.select().from(reservations).where(eq(reservations.orderId, orderId))
+    if (rows.length === 0) return undefined
+    return { orderId, status: rows[0]!.status, items: rows.map((row) => ({ id: row.productId, quantity: row.quantity })) }
+  }
+
+  /** Stock and price of the items; `404 unknown_item` names any id the catalogue does not have. */
+  private async stockOf(items: ItemRequest[]) {
+    const ids = items.map((item) => item.id)
+    const rows = await this.db.select().from(products).where(inArray(products.id, ids))
+    const stock = new Map(rows.map((row) => [row.id, row]))
+    const unknownItems = ids.filter((id) => !stock.has(id))
+    if (unknownItems.length > 0) throw new AppError(404, 'unknown_item', `unknown item: ${unknownItems.join(', ')}`, { unknownItems })
+    return stock
+  }
+}
+
+function assertInStock(items: ItemRequest[], stock: Map<string, { available: number }>): void {
+  const unavailableItems = items.filter((item) => stock.get(item.id)!.available < item.quantity).map((item) => item.id)
+  if (unavailableItems.length > 0) {
+    throw new AppError(409, 'insufficient_inventory', 'not enough stock for some items', { unavailableItems })
+  }
+}

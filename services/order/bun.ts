@@ -1,0 +1,4 @@
+import { serveOnBun } from '../../runtime/bun.ts'
+import { orderService } from './service.ts'
+
+export default await serveOnBun(orderService)

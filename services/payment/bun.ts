@@ -1,0 +1,4 @@
+import { serveOnBun } from '../../runtime/bun.ts'
+import { paymentService } from './service.ts'
+
+export default await serveOnBun(paymentService)

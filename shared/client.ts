@@ -1,0 +1,36 @@
+import { AppError, type ErrorBody } from './errors.ts'
+import type { Fetch } from './telemetry/fetch.ts'
+
+/** How a caller reaches a service: a base URL and the fetch to use (global fetch, or a Worker's service binding). */
+export interface Upstream {
+  baseUrl: string
+  fetch: Fetch
+}
+
+/**
+ * Awaits a typed-client call and returns its JSON body. The service's own JSON errors come back as the same
+ * `AppError`, so a 409 from inventory leaves the gateway as that 409; a service that cannot be reached, or answers
+ * something that is not ours, is `503 upstream_unavailable`.
+ */
+export interface JsonResponse {
+  ok: boolean
+  status: number
+  json(): Promise<unknown>
+}
+
+export async function unwrap<T>(service: string, pending: Promise<JsonResponse>): Promise<T> {
+  let response
+  try {
+    response = await pending
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause
+    throw new AppError(503, 'upstream_unavailable', `${service} service is unavailable`)
+  }
+  const body = await response.json().catch(() => undefined)
+  if (response.ok) return body as T
+  const error = (body as ErrorBody | undefined)?.error
+  if (!error?.code || response.status >= 500 && error.code === 'internal_error') {
+    throw new AppError(503, 'upstream_unavailable', `${service} service answered ${response.status}`)
+  }
+  throw new AppError(response.status as AppError['status'], error.code, error.message, error.details)
+}

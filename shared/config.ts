@@ -1,0 +1,38 @@
+import type { Env } from './telemetry/config.ts'
+
+export type ServiceName = 'gateway' | 'order' | 'inventory' | 'payment' | 'collector'
+
+/** Documented defaults; every one can be overridden by the variable named beside it. */
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  gateway: 8080,
+  order: 8081,
+  inventory: 8082,
+  payment: 8083,
+  collector: 4318,
+}
+
+const envPrefix = (name: ServiceName) => name.toUpperCase()
+
+/** `GATEWAY_PORT` … `COLLECTOR_PORT`. */
+export function servicePort(env: Env, name: ServiceName): number {
+  return Number(env[`${envPrefix(name)}_PORT`] || DEFAULT_PORTS[name])
+}
+
+/** `ORDER_URL` …, else the service on loopback at its port. */
+export function serviceUrl(env: Env, name: ServiceName): string {
+  return env[`${envPrefix(name)}_URL`] || `http://127.0.0.1:${servicePort(env, name)}`
+}
+
+/** `ORDER_DB_URL` …, else a file database in `DATA_DIR` (default `./data`). */
+export function databaseUrl(env: Env, name: ServiceName): string {
+  const url = env[`${envPrefix(name)}_DB_URL`]
+  if (url) return url
+  const dir = (env.DATA_DIR || './data').replace(/\/+$/, '')
+  return `file:${dir}/${name}.db`
+}
+
+/** A positive integer from the environment, or the default. */
+export function numberSetting(env: Env, key: string, fallback: number): number {
+  const value = Number(env[key])
+  return env[key] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback
+}

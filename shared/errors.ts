@@ -1,0 +1,59 @@
+import { trace } from '@opentelemetry/api'
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+export type ErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'order_not_found'
+  | 'unknown_item'
+  | 'insufficient_inventory'
+  | 'payment_declined'
+  | 'payment_timeout'
+  | 'upstream_unavailable'
+  | 'internal_error'
+
+/** An error a caller can act on: it becomes `{ error: { code, message, details }, traceId }` with its status. */
+export class AppError extends Error {
+  override readonly name = 'AppError'
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message)
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> }
+  traceId: string
+}
+
+export function errorBody(error: AppError): ErrorBody {
+  return {
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+    traceId: trace.getActiveSpan()?.spanContext().traceId ?? '',
+  }
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  if (error instanceof HTTPException && error.status < 500) {
+    return new AppError(error.status as ContentfulStatusCode, 'invalid_request', error.message)
+  }
+  return new AppError(500, 'internal_error', 'internal error')
+}
+
+/** `app.onError`: every error leaves as JSON. */
+export const jsonErrorHandler: ErrorHandler = (error, c) => {
+  const appError = toAppError(error)
+  return c.json(errorBody(appError), appError.status)
+}
+
+/** `app.notFound`: unknown routes answer JSON too. */
+export const jsonNotFound: NotFoundHandler = (c: Context) =>
+  c.json(errorBody(new AppError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)), 404)

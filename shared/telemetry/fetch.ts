@@ -1,0 +1,42 @@
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
+import { injectContext } from './propagation.ts'
+import { markError } from './span.ts'
+
+export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
+
+/**
+ * Wraps any fetch (global fetch, a Worker's service binding) so each call is a CLIENT span whose context travels
+ * in the request's `traceparent`, `tracestate` and `baggage` headers. ERROR on network failures and 4xx/5xx answers,
+ * as the HTTP client conventions say.
+ */
+export function tracedFetch(tracer: Tracer, base: Fetch): Fetch {
+  return async function tracedFetch(input, init) {
+    const request = new Request(input, init)
+    const url = new URL(request.url)
+    const span = tracer.startSpan(request.method, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': request.method,
+        'url.full': `${url.origin}${url.pathname}`,
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      },
+    })
+    const headers = new Headers(request.headers)
+    injectContext(headers, trace.setSpan(context.active(), span))
+    try {
+      const response = await base(new Request(request, { headers }))
+      span.setAttribute('http.response.status_code', response.status)
+      if (response.status >= 400) {
+        span.setAttribute('error.type', String(response.status))
+        span.setStatus({ code: SpanStatusCode.ERROR })
+      }
+      return response
+    } catch (error) {
+      markError(span, error)
+      throw error
+    } finally {
+      span.end()
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import type { Context } from '@opentelemetry/api'
+import { ExportResultCode } from '@opentelemetry/core'
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+
+export interface BatchOptions {
+  /** Spans held at most; beyond it new spans are dropped and counted, never blocking the request. */
+  maxQueueSize?: number
+  maxExportBatchSize?: number
+  /** Delay before a partial batch is sent; 0 sends only when a batch is full or on `forceFlush` (Workers). */
+  scheduledDelayMillis?: number
+}
+
+export interface ExportStats {
+  queued: number
+  exported: number
+  failed: number
+  dropped: number
+}
+
+/**
+ * A batch span processor with a bounded queue that counts what it drops. The SDK's BatchSpanProcessor drops too,
+ * but keeps the count private and depends on timers, which do not run after a Worker has answered; here the
+ * timer is optional and `forceFlush` drains everything.
+ */
+export class BoundedBatchSpanProcessor implements SpanProcessor {
+  private readonly maxQueueSize: number
+  private readonly maxExportBatchSize: number
+  private readonly scheduledDelayMillis: number
+  private queue: ReadableSpan[] = []
+  private draining: Promise<void> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private readonly counts = { exported: 0, failed: 0, dropped: 0 }
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    options: BatchOptions = {},
+  ) {
+    this.maxQueueSize = options.maxQueueSize ?? 2048
+    this.maxExportBatchSize = options.maxExportBatchSize ?? 512
+    this.scheduledDelayMillis = options.scheduledDelayMillis ?? 1000
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & 1) === 0) return
+    if (this.queue.length >= this.maxQueueSize) {
+      this.counts.dropped++
+      return
+    }
+    this.queue.push(span)
+    if (this.queue.length >= this.maxExportBatchSize) void this.drain()
+    else this.schedule()
+  }
+
+  stats(): ExportStats {
+    return { queued: this.queue.length, ...this.counts }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.drain()
+  }
+
+  async shutdown(): Promise<void> {
+    await this.drain()
+    await this.exporter.shutdown()
+  }
+
+  private schedule(): void {
+    if (this.timer || this.scheduledDelayMillis <= 0) return
+    this.timer = setTimeout(() => void this.drain(), this.scheduledDelayMillis)
+    // A pending export must not keep a process alive that is otherwise done.
+    if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
+  }
+
+  /** One drain at a time: batches go out in order and a slow collector cannot pile up concurrent exports. */
+  private drain(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.draining ??= this.exportQueued().finally(() => {
+      this.draining = undefined
+    })
+    return this.draining
+  }
+
+  private async exportQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxExportBatchSize)
+      const result = await new Promise<{ code: ExportResultCode }>((resolve) => {
+        try {
+          this.exporter.export(batch, resolve)
+        } catch {
+          resolve({ code: ExportResultCode.FAILED })
+        }
+      })
+      if (result.code === ExportResultCode.SUCCESS) this.counts.exported += batch.length
+      else this.counts.failed += batch.length
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { zValidator } from '@hono/zod-validator'
+import type { ValidationTargets } from 'hono'
+import { z } from 'zod'
+import { AppError } from './errors.ts'
+
+/**
+ * `zValidator` whose failures are `400 invalid_request` in the project's error shape, listing every problem.
+ * Hono's JSON validator already rejects a body that is not JSON (as an HTTPException, mapped to the same code).
+ */
+export const validate = <Target extends keyof ValidationTargets, S extends z.ZodType>(target: Target, schema: S) =>
+  zValidator(target, schema, (result) => {
+    if (result.success) return
+    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
+    const first = issues[0]
+    throw new AppError(400, 'invalid_request', first ? `${first.path || 'body'}: ${first.message}` : 'invalid request', { issues })
+  })
+
+export const MAX_ITEMS = 100
+export const MAX_QUANTITY = 1000
+
+export const itemSchema = z.object({
+  id: z.string().min(1).max(64),
+  quantity: z.number().int().min(1).max(MAX_QUANTITY),
+})
+
+export const itemsSchema = z
+  .array(itemSchema)
+  .min(1, 'at least one item is required')
+  .max(MAX_ITEMS, `at most ${MAX_ITEMS} items`)
+  .refine((items) => new Set(items.map((item) => item.id)).size === items.length, 'duplicate item ids')
