@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { AppError, toAppError } from '../../shared/errors.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
@@ -124,7 +124,8 @@ export class Orders {
   }
 
   private async withItems(row: typeof orders.$inferSelect): Promise<StoredOrder> {
-    const items = await this.deps.db.select().from(orderItems).where(eq(orderItems.orderId, row.id))
+    // rowid keeps the items in the order the customer listed them.
+    const items = await this.deps.db.select().from(orderItems).where(eq(orderItems.orderId, row.id)).orderBy(sql`rowid`)
     return {
       id: row.id,
       userId: row.userId,

@@ -15,6 +15,7 @@ export interface TelemetryConfig {
   exportTimeoutMillis: number
   sampler: string
   samplerArg: string | undefined
+  batch: { scheduledDelayMillis?: number; maxQueueSize?: number; maxExportBatchSize?: number }
 }
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318'
@@ -36,9 +37,14 @@ export function readTelemetryConfig(env: Env, defaultServiceName: string): Telem
       ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS),
       ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
     },
-    exportTimeoutMillis: Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT ?? 10_000),
+    exportTimeoutMillis: optionalNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? 10_000,
     sampler: env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
+    batch: {
+      scheduledDelayMillis: optionalNumber(env.OTEL_BSP_SCHEDULE_DELAY),
+      maxQueueSize: optionalNumber(env.OTEL_BSP_MAX_QUEUE_SIZE),
+      maxExportBatchSize: optionalNumber(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+    },
   }
 }
 
@@ -47,4 +53,9 @@ function tracesEndpoint(env: Env): string {
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
   const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, '')
   return `${base}/v1/traces`
+}
+
+function optionalNumber(value: string | undefined): number | undefined {
+  const number = Number(value)
+  return value !== undefined && value !== '' && Number.isFinite(number) && number >= 0 ? number : undefined
 }

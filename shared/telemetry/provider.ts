@@ -48,7 +48,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     timeoutMillis: config.exportTimeoutMillis,
     ...options.exporter,
   })
-  const processor = new BoundedBatchSpanProcessor(exporter, options.batch)
+  const processor = new BoundedBatchSpanProcessor(exporter, { ...config.batch, ...options.batch })
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       ...options.resource,
@@ -67,3 +67,4 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     stats: () => processor.stats(),
   }
 }
+

@@ -1,0 +1,84 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Client } from '@libsql/client'
+import { openDatabase } from '../../runtime/local.ts'
+import { gatewayService } from '../../services/gateway/service.ts'
+import { inventoryService } from '../../services/inventory/service.ts'
+import { orderService } from '../../services/order/service.ts'
+import { paymentService } from '../../services/payment/service.ts'
+import type { ServiceName } from '../../shared/config.ts'
+import type { ServiceDefinition } from '../../shared/service.ts'
+import { tracedDatabase } from '../../shared/telemetry/db.ts'
+import { type Fetch, tracedFetch } from '../../shared/telemetry/fetch.ts'
+import { captureTelemetry } from './capture.ts'
+import type { FlatSpan } from './otlp-json.ts'
+
+type ShopService = Exclude<ServiceName, 'collector'>
+const definitions: Record<ShopService, ServiceDefinition> = {
+  gateway: gatewayService,
+  order: orderService,
+  inventory: inventoryService,
+  payment: paymentService,
+}
+
+/**
+ * The four services in one process with real libSQL files, talking through `app.fetch` instead of sockets.
+ * `interpose` can replace how one service reaches another (a service that is down, a request that races).
+ */
+export async function inProcessShop(options: { env?: Record<string, string>; interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>> } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'shop-'))
+  const env = { FAULTS: 'on', PAYMENT_PROVIDER_LATENCY_MS: '1', ...options.env }
+  const apps = {} as Record<ShopService, { fetch(request: Request): Response | Promise<Response> }>
+  const databases = {} as Record<string, Client>
+  const captures = [] as ReturnType<typeof captureTelemetry>[]
+  const direct = (name: ShopService): Fetch => async (input, init) => apps[name].fetch(new Request(input, init))
+
+  for (const [name, definition] of Object.entries(definitions) as [ShopService, ServiceDefinition][]) {
+    const capture = captureTelemetry(name)
+    captures.push(capture)
+    const { tracer } = capture.telemetry
+    const url = `file:${dir}/${name}.db`
+    if (definition.migrations) databases[name] = await openDatabase(url, definition.migrations)
+    apps[name] = definition.create({
+      env,
+      telemetry: capture.telemetry,
+      database: databases[name] && tracedDatabase(tracer, databases[name], url),
+      upstream: (upstream) => {
+        const base = direct(upstream as ShopService)
+        return { baseUrl: `http://${upstream}.internal`, fetch: tracedFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base) }
+      },
+    })
+  }
+
+  return {
+    apps,
+    databases: databases as Record<'order' | 'inventory' | 'payment', Client>,
+    /** A request to the gateway, as a user sends it. */
+    request: (path: string, init?: RequestInit) => apps.gateway.fetch(new Request(`http://gateway.internal${path}`, init)),
+    placeOrder: (body: unknown, headers: Record<string, string> = {}) =>
+      apps.gateway.fetch(
+        new Request('http://gateway.internal/api/orders', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        }),
+      ),
+    async spans(): Promise<FlatSpan[]> {
+      return (await Promise.all(captures.map((capture) => capture.spans()))).flat()
+    },
+    async stock(id: string): Promise<number> {
+      const result = await databases.inventory!.execute({ sql: 'select available from products where id = ?', args: [id] })
+      return Number(result.rows[0]!.available)
+    },
+    async setStock(id: string, available: number): Promise<void> {
+      await databases.inventory!.execute({ sql: 'update products set available = ? where id = ?', args: [available, id] })
+    },
+    async count(database: 'order' | 'inventory' | 'payment', sql: string, args: unknown[] = []): Promise<number> {
+      const result = await databases[database]!.execute({ sql: `select count(*) as n from (${sql})`, args: args as never })
+      return Number(result.rows[0]!.n)
+    },
+  }
+}
+
+export type InProcessShop = Awaited<ReturnType<typeof inProcessShop>>

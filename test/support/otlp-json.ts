@@ -1,0 +1,65 @@
+// Reads OTLP/JSON export requests into flat spans that tests can assert on.
+
+type AnyValue = {
+  stringValue?: string
+  intValue?: number | string
+  doubleValue?: number
+  boolValue?: boolean
+  arrayValue?: { values?: AnyValue[] }
+}
+type KeyValue = { key: string; value: AnyValue }
+
+export interface FlatSpan {
+  traceId: string
+  spanId: string
+  parentSpanId: string | undefined
+  name: string
+  kind: number
+  service: string
+  startNs: bigint
+  endNs: bigint
+  attributes: Record<string, unknown>
+  events: { name: string; attributes: Record<string, unknown> }[]
+  status: { code: number; message?: string }
+}
+
+export function flattenExportRequest(body: unknown): FlatSpan[] {
+  const request = body as { resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: any[] }[] }[] }
+  return (request.resourceSpans ?? []).flatMap((resourceSpans) => {
+    const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'])
+    return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
+      (scope.spans ?? []).map((span) => ({
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId || undefined,
+        name: span.name,
+        kind: span.kind,
+        service,
+        startNs: BigInt(span.startTimeUnixNano),
+        endNs: BigInt(span.endTimeUnixNano),
+        attributes: attributesOf(span.attributes),
+        events: (span.events ?? []).map((event: { name: string; attributes?: KeyValue[] }) => ({
+          name: event.name,
+          attributes: attributesOf(event.attributes),
+        })),
+        status: span.status ?? { code: 0 },
+      })),
+    )
+  })
+}
+
+function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map(({ key, value }) => [key, valueOf(value)]))
+}
+
+function valueOf(value: AnyValue): unknown {
+  if (value.stringValue !== undefined) return value.stringValue
+  if (value.intValue !== undefined) return Number(value.intValue)
+  if (value.doubleValue !== undefined) return value.doubleValue
+  if (value.boolValue !== undefined) return value.boolValue
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf)
+  return undefined
+}
+
+export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const
+export const STATUS = { UNSET: 0, OK: 1, ERROR: 2 } as const

@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { SpanKind } from '@opentelemetry/api'
+import { ExportResultCode } from '@opentelemetry/core'
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { OtlpFetchExporter, parseRetryAfter } from '../../shared/telemetry/exporter.ts'
+import { BoundedBatchSpanProcessor } from '../../shared/telemetry/processor.ts'
+import { flattenExportRequest } from '../support/otlp-json.ts'
+
+/** A real OTLP/HTTP endpoint on loopback that answers with the statuses it is given, in turn. */
+function receiver(answers: { status: number; headers?: Record<string, string>; hangMs?: number }[]) {
+  const requests: { at: number; contentType: string | null; spanNames: string[] }[] = []
+  const server = Bun.serve({
+    port: 0,
+    async fetch(request) {
+      const body = await request.arrayBuffer()
+      const spanNames =
+        request.headers.get('content-type') === 'application/json'
+          ? flattenExportRequest(JSON.parse(new TextDecoder().decode(body))).map((span) => span.name)
+          : []
+      requests.push({ at: performance.now(), contentType: request.headers.get('content-type'), spanNames })
+      const answer = answers[Math.min(requests.length - 1, answers.length - 1)]!
+      if (answer.hangMs) await Bun.sleep(answer.hangMs)
+      return new Response('{}', { status: answer.status, headers: answer.headers })
+    },
+  })
+  servers.push(server)
+  return { url: `http://127.0.0.1:${server.port}/v1/traces`, requests }
+}
+
+const servers: ReturnType<typeof Bun.serve>[] = []
+afterEach(() => {
+  for (const server of servers.splice(0)) server.stop(true)
+})
+
+function spans(count: number, provider = new BasicTracerProvider()): ReadableSpan[] {
+  const tracer = provider.getTracer('test')
+  return Array.from({ length: count }, (_, i) => {
+    const span = tracer.startSpan(`span-${i}`, { kind: SpanKind.INTERNAL })
+    span.end()
+    return span as unknown as ReadableSpan
+  })
+}
+
+const fast = { initialBackoffMillis: 10, maxBackoffMillis: 2000 }
+
+describe('OTLP fetch exporter', () => {
+  test('sends JSON the receiver can read', async () => {
+    const target = receiver([{ status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    expect((await exporter.send(spans(2))).code).toBe(ExportResultCode.SUCCESS)
+    expect(target.requests).toEqual([{ at: expect.any(Number), contentType: 'application/json', spanNames: ['span-0', 'span-1'] }])
+  })
+
+  test('sends protobuf with its content type', async () => {
+    const target = receiver([{ status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/protobuf', ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
+    expect(target.requests[0]!.contentType).toBe('application/x-protobuf')
+  })
+
+  test('retries 429, 502, 503 and 504, then succeeds', async () => {
+    const target = receiver([{ status: 429 }, { status: 502 }, { status: 503 }, { status: 504 }, { status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
+    expect(target.requests).toHaveLength(5)
+  })
+
+  test('does not retry a 400', async () => {
+    const target = receiver([{ status: 400 }, { status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.FAILED)
+    expect(target.requests).toHaveLength(1)
+  })
+
+  test('waits as long as Retry-After says before the next attempt', async () => {
+    const target = receiver([{ status: 503, headers: { 'retry-after': '1' } }, { status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
+    const [first, second] = target.requests
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(990)
+  })
+
+  test('gives up after the last attempt', async () => {
+    const target = receiver([{ status: 503 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', maxAttempts: 3, ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.FAILED)
+    expect(target.requests).toHaveLength(3)
+  })
+
+  test('abandons an attempt that outlives its timeout and retries', async () => {
+    const target = receiver([{ status: 200, hangMs: 2000 }, { status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', timeoutMillis: 100, ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
+    expect(target.requests).toHaveLength(2)
+  })
+
+  test('a collector that is down fails the export without throwing', async () => {
+    const exporter = new OtlpFetchExporter({ url: 'http://127.0.0.1:1/v1/traces', protocol: 'http/json', maxAttempts: 2, ...fast })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.FAILED)
+  })
+
+  test('Retry-After is read as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000)
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000)
+    expect(parseRetryAfter('soon')).toBeUndefined()
+    expect(parseRetryAfter(null)).toBeUndefined()
+  })
+})
+
+describe('bounded batch processor', () => {
+  test('drops and counts spans beyond its queue instead of growing', async () => {
+    const target = receiver([{ status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    const processor = new BoundedBatchSpanProcessor(exporter, { maxQueueSize: 10, maxExportBatchSize: 100, scheduledDelayMillis: 0 })
+    for (const span of spans(25)) processor.onEnd(span)
+    expect(processor.stats()).toEqual({ queued: 10, exported: 0, failed: 0, dropped: 15 })
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 10, failed: 0, dropped: 15 })
+    expect(target.requests.flatMap((request) => request.spanNames)).toHaveLength(10)
+  })
+
+  test('sends a full batch at once and the rest on flush, in order', async () => {
+    const target = receiver([{ status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    const processor = new BoundedBatchSpanProcessor(exporter, { maxExportBatchSize: 4, scheduledDelayMillis: 0 })
+    for (const span of spans(10)) processor.onEnd(span)
+    await processor.forceFlush()
+    expect(target.requests.map((request) => request.spanNames.length)).toEqual([4, 4, 2])
+    expect(target.requests.flatMap((request) => request.spanNames)).toEqual(Array.from({ length: 10 }, (_, i) => `span-${i}`))
+  })
+
+  test('sends a partial batch after the scheduled delay without a flush', async () => {
+    const target = receiver([{ status: 200 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    const processor = new BoundedBatchSpanProcessor(exporter, { scheduledDelayMillis: 20 })
+    for (const span of spans(3)) processor.onEnd(span)
+    for (let i = 0; i < 100 && processor.stats().exported < 3; i++) await Bun.sleep(10)
+    expect(processor.stats().exported).toBe(3)
+  })
+
+  test('counts spans whose export failed', async () => {
+    const target = receiver([{ status: 400 }])
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    const processor = new BoundedBatchSpanProcessor(exporter, { scheduledDelayMillis: 0 })
+    for (const span of spans(3)) processor.onEnd(span)
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 0, failed: 3, dropped: 0 })
+  })
+})

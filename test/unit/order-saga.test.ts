@@ -1,0 +1,121 @@
+import { describe, expect, test } from 'bun:test'
+import { inProcessShop } from '../support/in-process.ts'
+
+const mouse = { id: 'sku-mouse', quantity: 2 }
+
+describe('order saga', () => {
+  test('a placed order is paid, its stock sold and its payment stored', async () => {
+    const shop = await inProcessShop()
+    const before = await shop.stock('sku-mouse')
+    const response = await shop.placeOrder({ userId: 'u-1', items: [mouse] })
+    expect(response.status).toBe(201)
+    const order = await response.json()
+    expect(order).toMatchObject({ userId: 'u-1', status: 'paid', totalAmount: 50, items: [{ id: 'sku-mouse', quantity: 2, unitPrice: 25 }] })
+    expect(order.paymentId).toBeString()
+    expect(await shop.stock('sku-mouse')).toBe(before - 2)
+    expect(await shop.count('inventory', "select * from reservations where order_id = ? and status = 'committed'", [order.id])).toBe(1)
+    expect(await shop.count('payment', "select * from payments where order_id = ? and status = 'succeeded'", [order.id])).toBe(1)
+    const readBack = await shop.request(`/api/orders/${order.id}`)
+    expect(await readBack.json()).toEqual(order)
+  })
+
+  test('a declined payment cancels the order and releases its reservation', async () => {
+    const shop = await inProcessShop()
+    const before = await shop.stock('sku-mouse')
+    const response = await shop.placeOrder({ userId: 'u-2', items: [mouse] }, { baggage: 'fault.payment=decline' })
+    expect(response.status).toBe(402)
+    expect((await response.json()).error.code).toBe('payment_declined')
+    expect(await shop.stock('sku-mouse')).toBe(before)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-2' and status = 'cancelled' and failure_code = 'payment_declined'")).toBe(1)
+    expect(await shop.count('inventory', "select * from reservations where status = 'released'")).toBe(1)
+  })
+
+  test('a payment provider that never answers is a 504 after the retries, order cancelled', async () => {
+    const shop = await inProcessShop({ env: { PAYMENT_ATTEMPT_TIMEOUT_MS: '30', PAYMENT_BACKOFF_MS: '5' } })
+    const before = await shop.stock('sku-mouse')
+    const response = await shop.placeOrder({ userId: 'u-3', items: [mouse] }, { baggage: 'fault.payment=timeout' })
+    expect(response.status).toBe(504)
+    expect((await response.json()).error.code).toBe('payment_timeout')
+    expect(await shop.stock('sku-mouse')).toBe(before)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-3' and status = 'cancelled'")).toBe(1)
+    expect(await shop.count('payment', "select * from payments where status = 'failed' and attempts = 3")).toBe(1)
+  })
+
+  test('a payment service that is down is a 503, order cancelled, stock back', async () => {
+    const shop = await inProcessShop({
+      interpose: { payment: () => async () => Promise.reject(new TypeError('connection refused')) },
+    })
+    const before = await shop.stock('sku-mouse')
+    const response = await shop.placeOrder({ userId: 'u-4', items: [mouse] })
+    expect(response.status).toBe(503)
+    expect((await response.json()).error.code).toBe('upstream_unavailable')
+    expect(await shop.stock('sku-mouse')).toBe(before)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-4' and status = 'cancelled'")).toBe(1)
+  })
+
+  test('stock taken between the check and the reservation is a 409, order cancelled, nothing reserved', async () => {
+    let shop: Awaited<ReturnType<typeof inProcessShop>>
+    shop = await inProcessShop({
+      interpose: {
+        inventory: (next) => async (input, init) => {
+          // Another buyer takes the last units right after this order's availability check.
+          if (new Request(input, init).url.endsWith('/reservations')) await shop.setStock('sku-dock', 0)
+          return next(input, init)
+        },
+      },
+    })
+    const response = await shop.placeOrder({ userId: 'u-5', items: [{ id: 'sku-dock', quantity: 1 }] })
+    expect(response.status).toBe(409)
+    expect((await response.json()).error.details.unavailableItems).toEqual(['sku-dock'])
+    expect(await shop.stock('sku-dock')).toBe(0)
+    expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-5' and status = 'cancelled'")).toBe(1)
+  })
+
+  test('insufficient stock is a 409 that writes nothing', async () => {
+    const shop = await inProcessShop()
+    const response = await shop.placeOrder({ userId: 'u-6', items: [{ id: 'sku-dock', quantity: 11 }, mouse] })
+    expect(response.status).toBe(409)
+    const body = await response.json()
+    expect(body).toMatchObject({ error: { code: 'insufficient_inventory', details: { unavailableItems: ['sku-dock'] } } })
+    expect(body.traceId).toBe(response.headers.get('x-trace-id'))
+    expect(await shop.count('order', 'select * from orders')).toBe(0)
+    expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
+    expect(await shop.count('payment', 'select * from payments')).toBe(0)
+  })
+
+  test('an unknown item is a 404 unknown_item', async () => {
+    const shop = await inProcessShop()
+    const response = await shop.placeOrder({ userId: 'u-7', items: [{ id: 'sku-nope', quantity: 1 }] })
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ error: { code: 'unknown_item', details: { unknownItems: ['sku-nope'] } } })
+  })
+
+  test('the same Idempotency-Key returns the first answer and creates nothing new', async () => {
+    const shop = await inProcessShop()
+    const first = await (await shop.placeOrder({ userId: 'u-8', items: [mouse] }, { 'Idempotency-Key': 'k-1' })).json()
+    const again = await shop.placeOrder({ userId: 'u-8', items: [mouse] }, { 'Idempotency-Key': 'k-1' })
+    expect(again.status).toBe(201)
+    expect(await again.json()).toEqual(first)
+    expect(await shop.count('order', 'select * from orders')).toBe(1)
+    expect(await shop.count('payment', 'select * from payments')).toBe(1)
+  })
+
+  test('a replayed request of a declined order is declined again without a new charge', async () => {
+    const shop = await inProcessShop()
+    const headers = { baggage: 'fault.payment=decline' }
+    const body = { userId: 'u-9', items: [mouse], requestId: 'r-1' }
+    expect((await shop.placeOrder(body, headers)).status).toBe(402)
+    const again = await shop.placeOrder(body)
+    expect(again.status).toBe(402)
+    expect(await shop.count('order', 'select * from orders')).toBe(1)
+    expect(await shop.count('payment', 'select * from payments')).toBe(1)
+  })
+
+  test('an unknown order is a 404 order_not_found', async () => {
+    const shop = await inProcessShop()
+    const response = await shop.request('/api/orders/nope')
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ error: { code: 'order_not_found' } })
+  })
+})

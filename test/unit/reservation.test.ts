@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'bun:test'
+import { inProcessShop } from '../support/in-process.ts'
+
+const post = (path: string, body?: unknown) =>
+  new Request(`http://inventory.internal${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+
+describe('inventory reservation', () => {
+  test('50 concurrent reservations of 1 with 20 in stock: exactly 20 succeed, stock 0', async () => {
+    const shop = await inProcessShop()
+    await shop.setStock('sku-dock', 20)
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => shop.apps.inventory.fetch(post('/reservations', { orderId: `o-${i}`, items: [{ id: 'sku-dock', quantity: 1 }] }))),
+    )
+    const statuses = answers.map((answer) => answer.status)
+    expect(statuses.filter((status) => status === 201)).toHaveLength(20)
+    expect(statuses.filter((status) => status === 409)).toHaveLength(30)
+    expect(await shop.stock('sku-dock')).toBe(0)
+    expect(await shop.count('inventory', "select * from reservations where status = 'reserved'")).toBe(20)
+  })
+
+  test('a reservation is all or nothing across items', async () => {
+    const shop = await inProcessShop()
+    await shop.setStock('sku-dock', 1)
+    const mouse = await shop.stock('sku-mouse')
+    const answer = await shop.apps.inventory.fetch(
+      post('/reservations', { orderId: 'o-1', items: [{ id: 'sku-mouse', quantity: 3 }, { id: 'sku-dock', quantity: 2 }] }),
+    )
+    expect(answer.status).toBe(409)
+    expect(await shop.stock('sku-mouse')).toBe(mouse)
+    expect(await shop.stock('sku-dock')).toBe(1)
+  })
+
+  test('reserving the same order again, even concurrently, takes stock once', async () => {
+    const shop = await inProcessShop()
+    const before = await shop.stock('sku-mouse')
+    const body = { orderId: 'o-same', items: [{ id: 'sku-mouse', quantity: 4 }] }
+    const answers = await Promise.all(Array.from({ length: 10 }, () => shop.apps.inventory.fetch(post('/reservations', body))))
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201))
+    expect(await shop.stock('sku-mouse')).toBe(before - 4)
+  })
+
+  test('release gives stock back once; a committed reservation is not released', async () => {
+    const shop = await inProcessShop()
+    const before = await shop.stock('sku-mouse')
+    await shop.apps.inventory.fetch(post('/reservations', { orderId: 'o-r', items: [{ id: 'sku-mouse', quantity: 5 }] }))
+    await shop.apps.inventory.fetch(post('/reservations', { orderId: 'o-c', items: [{ id: 'sku-mouse', quantity: 1 }] }))
+    await shop.apps.inventory.fetch(post('/reservations/o-c/commit'))
+    for (let i = 0; i < 3; i++) {
+      const released = await shop.apps.inventory.fetch(post('/reservations/o-r/release'))
+      expect((await released.json()).reservation.status).toBe('released')
+    }
+    const committed = await shop.apps.inventory.fetch(post('/reservations/o-c/release'))
+    expect((await committed.json()).reservation.status).toBe('committed')
+    expect(await shop.stock('sku-mouse')).toBe(before - 1)
+  })
+})
