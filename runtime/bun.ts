@@ -3,12 +3,12 @@ import { startLocal } from './local.ts'
 
 /** `export default await serveOnBun(service)`: Bun serves the returned `{ port, fetch }`. */
 export async function serveOnBun(service: ServiceDefinition) {
-  const { app, telemetry, port } = await startLocal(service, process.env, {
+  const { instance, telemetry, port } = await startLocal(service, process.env, {
     'process.runtime.name': 'bun',
     'process.runtime.version': Bun.version,
   })
   const stop = () => telemetry.shutdown().finally(() => process.exit(0))
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
-  return { port, fetch: app.fetch }
+  return { port, fetch: instance.fetch }
 }

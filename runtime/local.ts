@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
+import { upstreamFetch } from '../shared/client.ts'
 import { databaseUrl, servicePort, serviceUrl } from '../shared/config.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
-import { tracedFetch } from '../shared/telemetry/fetch.ts'
 import { createTelemetry } from '../shared/telemetry/provider.ts'
 
 /**
@@ -17,13 +17,15 @@ import { createTelemetry } from '../shared/telemetry/provider.ts'
 export async function startLocal(service: ServiceDefinition, env: Env, runtime: Record<string, string>) {
   const telemetry = createTelemetry({ env, serviceName: service.name, resource: runtime })
   const database = service.migrations ? await openDatabase(databaseUrl(env, service.name), service.migrations) : undefined
-  const app = service.create({
+  const instance = service.create({
     env,
     telemetry,
     database: database && tracedDatabase(telemetry.tracer, database, databaseUrl(env, service.name)),
-    upstream: (name) => ({ baseUrl: serviceUrl(env, name), fetch: tracedFetch(telemetry.tracer, fetch) }),
+    upstream: (name) => ({ baseUrl: serviceUrl(env, name), fetch: upstreamFetch(telemetry.tracer, fetch) }),
+    crash: () => process.kill(process.pid, 'SIGKILL'),
   })
-  return { app, telemetry, port: servicePort(env, service.name) }
+  if (instance.sweep) repeat(instance.sweep, instance.sweepEveryMs ?? 15_000)
+  return { instance, telemetry, port: servicePort(env, service.name) }
 }
 
 export async function openDatabase(url: string, migrations: string) {
@@ -36,4 +38,20 @@ export async function openDatabase(url: string, migrations: string) {
   }
   await migrate(drizzle(client), { migrationsFolder: fileURLToPath(new URL(`../${migrations}`, import.meta.url)) })
   return client
+}
+
+/** Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later. */
+function repeat(sweep: () => Promise<unknown>, everyMs: number): void {
+  let running = false
+  const run = () => {
+    if (running) return
+    running = true
+    sweep()
+      .catch((error) => console.error('sweep failed, will retry:', error instanceof Error ? error.message : error))
+      .finally(() => {
+        running = false
+      })
+  }
+  setTimeout(run, 0)
+  setInterval(run, everyMs).unref()
 }

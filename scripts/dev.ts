@@ -76,9 +76,10 @@ async function stop(code: number): Promise<never> {
 }
 
 async function pipeLines(stream: ReadableStream<Uint8Array>, prefix: string, out: NodeJS.WriteStream) {
+  const decoder = new TextDecoder()
   let pending = ''
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (pending + chunk).split('\n')
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    const lines = (pending + decoder.decode(chunk, { stream: true })).split('\n')
     pending = lines.pop()!
     for (const line of lines) out.write(`${prefix}${line}\n`)
   }

@@ -1,15 +1,28 @@
-import type { Tracer } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { numberSetting } from './config.ts'
+import { requestDeadline } from './deadline.ts'
 import { AppError, jsonErrorHandler, jsonNotFound } from './errors.ts'
+import type { Env } from './telemetry/config.ts'
 import { httpTracing } from './telemetry/middleware.ts'
+import type { Telemetry } from './telemetry/provider.ts'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
-/** What every service app starts with: a SERVER span per request, JSON errors, a body cap and `GET /healthz`. */
-export function serviceApp(tracer: Tracer) {
+/** What every app factory receives besides its own dependencies. */
+export interface AppBase {
+  telemetry: Telemetry
+  env: Env
+}
+
+/**
+ * What every service app starts with: a SERVER span per request, a deadline (`REQUEST_DEADLINE_MS`, default 5 s)
+ * that travels to downstream calls, JSON errors, a body cap, and `GET /healthz` with the exporter's counters.
+ */
+export function serviceApp({ telemetry, env }: AppBase) {
   const app = new Hono()
-  app.use(httpTracing({ tracer }))
+  app.use(httpTracing({ tracer: telemetry.tracer }))
+  app.use(requestDeadline(numberSetting(env, 'REQUEST_DEADLINE_MS', 5000)))
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -20,6 +33,6 @@ export function serviceApp(tracer: Tracer) {
   )
   app.onError(jsonErrorHandler)
   app.notFound(jsonNotFound)
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/healthz', (c) => c.json({ status: 'ok', telemetry: telemetry.stats() }))
   return app
 }

@@ -1,5 +1,7 @@
-import { AppError, type ErrorBody } from './errors.ts'
-import type { Fetch } from './telemetry/fetch.ts'
+import type { Tracer } from '@opentelemetry/api'
+import { deadlineFetch } from './deadline.ts'
+import { AppError, type ErrorBody, type ErrorCode } from './errors.ts'
+import { type Fetch, tracedFetch } from './telemetry/fetch.ts'
 
 /** How a caller reaches a service: a base URL and the fetch to use (global fetch, or a Worker's service binding). */
 export interface Upstream {
@@ -7,10 +9,15 @@ export interface Upstream {
   fetch: Fetch
 }
 
+/** How every service calls another: a CLIENT span around a call bounded by the request's deadline. */
+export function upstreamFetch(tracer: Tracer, base: Fetch): Fetch {
+  return tracedFetch(tracer, deadlineFetch(base))
+}
+
 /**
  * Awaits a typed-client call and returns its JSON body. The service's own JSON errors come back as the same
  * `AppError`, so a 409 from inventory leaves the gateway as that 409; a service that cannot be reached, or answers
- * something that is not ours, is `503 upstream_unavailable`.
+ * something that is not ours, is `503 upstream_unavailable`; one that outlives the deadline is a 504.
  */
 export interface JsonResponse {
   ok: boolean
@@ -18,12 +25,13 @@ export interface JsonResponse {
   json(): Promise<unknown>
 }
 
-export async function unwrap<T>(service: string, pending: Promise<JsonResponse>): Promise<T> {
+export async function unwrap<T>(service: string, pending: Promise<JsonResponse>, timeoutCode: ErrorCode = 'upstream_timeout'): Promise<T> {
   let response
   try {
     response = await pending
   } catch (cause) {
     if (cause instanceof AppError) throw cause
+    if ((cause as Error)?.name === 'TimeoutError') throw new AppError(504, timeoutCode, `${service} service did not answer within the request's deadline`)
     throw new AppError(503, 'upstream_unavailable', `${service} service is unavailable`)
   }
   const body = await response.json().catch(() => undefined)

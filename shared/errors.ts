@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'payment_declined'
   | 'payment_timeout'
   | 'upstream_unavailable'
+  | 'upstream_timeout'
   | 'internal_error'
 
 /** An error a caller can act on: it becomes `{ error: { code, message, details }, traceId }` with its status. */

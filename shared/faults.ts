@@ -1,30 +1,37 @@
-import { trace } from '@opentelemetry/api'
 import type { Env } from './telemetry/config.ts'
 import { baggageValue } from './telemetry/propagation.ts'
 
 /**
  * A fault to inject, chosen per request through W3C baggage (`fault.payment=timeout`) or service-wide through env
- * (`PAYMENT_FAULT=timeout`), and honoured only when `FAULTS=on`:
+ * (`PAYMENT_FAULT=timeout`), and honoured only when `FAULTS=on`. `value` is what was asked for; the domain span
+ * that obeys it records it as `fault.injected`.
  * - `timeout`: every attempt hangs until it times out; `timeout:<n>`: only the first n attempts do
  * - `decline`: the payment provider declines
- * - `slow:<ms>`: the work takes ms longer
+ * - `slow:<ms>`: the work takes ms longer (at most 60 s)
+ * - `crash:<step>`: the order service dies at that step of the saga (tests of crash recovery)
  */
-export type Fault = { kind: 'timeout'; attempts: number } | { kind: 'decline' } | { kind: 'slow'; ms: number }
+export type Fault = { value: string } & (
+  | { kind: 'timeout'; attempts: number }
+  | { kind: 'decline' }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'crash'; step: string }
+)
+
+export type FaultTarget = 'payment' | 'inventory' | 'order'
 
 export function parseFault(value: string | undefined): Fault | undefined {
-  const [kind, arg] = (value ?? '').trim().split(':', 2)
+  if (!value) return undefined
+  const [kind, arg = ''] = value.trim().split(':', 2)
   const number = Number(arg)
-  if (kind === 'timeout') return { kind, attempts: arg && Number.isInteger(number) && number > 0 ? number : Infinity }
-  if (kind === 'decline') return { kind }
-  if (kind === 'slow' && Number.isFinite(number) && number > 0) return { kind, ms: Math.min(number, 60_000) }
+  if (kind === 'timeout') return { value, kind, attempts: arg && Number.isInteger(number) && number > 0 ? number : Infinity }
+  if (kind === 'decline') return { value, kind }
+  if (kind === 'slow' && Number.isFinite(number) && number > 0) return { value, kind, ms: Math.min(number, 60_000) }
+  if (kind === 'crash' && arg) return { value, kind, step: arg }
   return undefined
 }
 
-/** The fault for `service` in this request, if faults are on; it is recorded on the active span. */
-export function activeFault(env: Env, service: 'payment' | 'inventory'): Fault | undefined {
+/** The fault asked of `target` for the active request, if faults are on. */
+export function activeFault(env: Env, target: FaultTarget): Fault | undefined {
   if (env.FAULTS !== 'on') return undefined
-  const value = baggageValue(`fault.${service}`) ?? env[`${service.toUpperCase()}_FAULT`]
-  const fault = parseFault(value)
-  if (fault) trace.getActiveSpan()?.addEvent('fault_injected', { 'fault.service': service, 'fault.value': value })
-  return fault
+  return parseFault(baggageValue(`fault.${target}`) ?? env[`${target.toUpperCase()}_FAULT`])
 }

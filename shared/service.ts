@@ -11,6 +11,16 @@ export interface ServiceContext {
   /** Present when the service declares `migrations`. */
   database?: Client
   upstream(name: ServiceName): Upstream
+  /** Ends the process at once, as a crash would (fault injection); runtimes without processes leave it out. */
+  crash?: () => void
+}
+
+/** A running service: its request handler and, for services that have one, a sweep the runtime repeats. */
+export interface ServiceInstance {
+  fetch(request: Request): Response | Promise<Response>
+  /** Background repair (e.g. resolving orders a crash interrupted); runs at start and every `sweepEveryMs`. */
+  sweep?: () => Promise<unknown>
+  sweepEveryMs?: number
 }
 
 /** A service as the runtimes see it: everything but the runtime, so one definition serves Bun, Deno and Workers. */
@@ -18,7 +28,7 @@ export interface ServiceDefinition {
   name: ServiceName
   /** The drizzle migrations folder, from the repository root, for services that own data. */
   migrations?: string
-  create(context: ServiceContext): { fetch(request: Request): Response | Promise<Response> }
+  create(context: ServiceContext): ServiceInstance
 }
 
 export function requireDatabase(context: ServiceContext): Client {

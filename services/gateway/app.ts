@@ -1,6 +1,5 @@
-import type { Tracer } from '@opentelemetry/api'
 import { z } from 'zod'
-import { serviceApp } from '../../shared/app.ts'
+import { type AppBase, serviceApp } from '../../shared/app.ts'
 import { validate } from '../../shared/validation.ts'
 import { placeOrderSchema } from '../order/app.ts'
 import type { Gateway } from './domain.ts'
@@ -9,8 +8,8 @@ const orderParam = z.object({ id: z.string().min(1).max(64) })
 const idempotencyHeader = z.object({ 'idempotency-key': z.string().min(1).max(128).optional() })
 
 /** The public API of design.md: products, placing an order, reading it back. */
-export function createGatewayApp({ gateway, tracer }: { gateway: Gateway; tracer: Tracer }) {
-  return serviceApp(tracer)
+export function createGatewayApp({ gateway, ...base }: AppBase & { gateway: Gateway }) {
+  return serviceApp(base)
     .get('/api/products', async (c) => c.json(await gateway.listProducts()))
     .post('/api/orders', validate('header', idempotencyHeader), validate('json', placeOrderSchema), async (c) => {
       const body = c.req.valid('json')

@@ -13,6 +13,6 @@ export const gatewayService: ServiceDefinition = {
       inventory: createInventoryClient(context.upstream('inventory')),
       tracer,
     })
-    return createGatewayApp({ gateway, tracer })
+    return createGatewayApp({ gateway, telemetry: context.telemetry, env: context.env })
   },
 }

@@ -1,8 +1,11 @@
-import type { Tracer } from '@opentelemetry/api'
+import type { Span, Tracer } from '@opentelemetry/api'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import { assertTimeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
+import type { Fault } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
+import { sleep } from '../../shared/time.ts'
 import { type ItemRequest, toAmount } from '../../shared/types.ts'
 import * as schema from './schema.ts'
 import { products, reservations } from './schema.ts'
@@ -41,8 +44,9 @@ export class Inventory {
   }
 
   /** Prices the items and checks each is in stock: `404 unknown_item` or `409 insufficient_inventory` otherwise. */
-  checkAvailability(items: ItemRequest[]): Promise<PricedItem[]> {
+  checkAvailability(items: ItemRequest[], fault?: Fault): Promise<PricedItem[]> {
     return inSpan(this.tracer, 'inventory.check_availability', { attributes: { 'items.count': items.length } }, async (span) => {
+      await obey(fault, span)
       const stock = await this.stockOf(items)
       for (const item of items) {
         span.addEvent('check_item', {
@@ -60,12 +64,14 @@ export class Inventory {
    * Reserves every item for the order or none: the inserts and the stock updates run in one batch, and the
    * `available >= 0` check aborts it if any item would oversell. The (order, product) key makes it idempotent.
    */
-  reserve(orderId: string, items: ItemRequest[]): Promise<Reservation> {
+  reserve(orderId: string, items: ItemRequest[], fault?: Fault): Promise<Reservation> {
     const attributes = { 'order.id': orderId, 'items.count': items.length }
     return inSpan(this.tracer, 'inventory.reserve', { attributes }, async (span) => {
+      await obey(fault, span)
       const existing = await this.reservationOf(orderId)
       if (existing) return existing
       await this.stockOf(items)
+      assertTimeLeft()
       const now = new Date()
       try {
         await this.db.batch([
@@ -142,4 +148,11 @@ function assertInStock(items: ItemRequest[], stock: Map<string, { available: num
   if (unavailableItems.length > 0) {
     throw new AppError(409, 'insufficient_inventory', 'not enough stock for some items', { unavailableItems })
   }
+}
+
+/** The inventory's only fault is `slow:<ms>`: the check or the reservation takes that much longer. */
+async function obey(fault: Fault | undefined, span: Span): Promise<void> {
+  if (fault?.kind !== 'slow') return
+  span.setAttribute('fault.injected', fault.value)
+  await sleep(fault.ms)
 }

@@ -10,6 +10,6 @@ export const inventoryService: ServiceDefinition = {
   create(context) {
     const { tracer } = context.telemetry
     const inventory = new Inventory(drizzle(requireDatabase(context), { schema }), tracer)
-    return createInventoryApp({ inventory, tracer })
+    return createInventoryApp({ inventory, telemetry: context.telemetry, env: context.env })
   },
 }

@@ -1,6 +1,5 @@
-import type { Tracer } from '@opentelemetry/api'
 import { z } from 'zod'
-import { serviceApp } from '../../shared/app.ts'
+import { type AppBase, serviceApp } from '../../shared/app.ts'
 import { itemsSchema, validate } from '../../shared/validation.ts'
 import type { Orders } from './domain.ts'
 
@@ -10,8 +9,8 @@ export const placeOrderSchema = z.object({
   requestId: z.string().min(1).max(128).optional(),
 })
 
-export function createOrderApp({ orders, tracer }: { orders: Orders; tracer: Tracer }) {
-  return serviceApp(tracer)
+export function createOrderApp({ orders, ...base }: AppBase & { orders: Orders }) {
+  return serviceApp(base)
     .post('/orders', validate('json', placeOrderSchema), async (c) => c.json(await orders.place(c.req.valid('json')), 201))
     .get('/orders/:id', async (c) => c.json(await orders.get(c.req.param('id'))))
 }

@@ -1,8 +1,11 @@
 import type { Tracer } from '@opentelemetry/api'
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import { timeLeft, withoutDeadline } from '../../shared/deadline.ts'
 import { AppError, toAppError } from '../../shared/errors.ts'
+import type { Fault } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
+import { sleep } from '../../shared/time.ts'
 import { type ItemRequest, toAmount, toCents } from '../../shared/types.ts'
 import type { InventoryApi } from '../inventory/client.ts'
 import type { PricedItem } from '../inventory/domain.ts'
@@ -34,11 +37,25 @@ export interface OrderDeps {
   inventory: InventoryApi
   payment: PaymentApi
   tracer: Tracer
+  /** The fault asked of the order service for the active request (`crash:<step>` in tests). */
+  fault?: () => Fault | undefined
+  /** Ends the process at once, as a crash would; runtimes without processes leave it out. */
+  crash?: () => void
 }
+
+/** Points of the saga where a test can make the order service die (`fault.order=crash:<step>`). */
+export type SagaStep = 'after_record' | 'after_reserve' | 'after_payment' | 'before_compensation'
+
+/** An order still pending or reserved this long after its last change was interrupted: recovery resolves it. */
+export const DEFAULT_STALE_AFTER_MS = 30_000
+
+/** How long a repeated request waits for the first one to finish before answering with the order as it stands. */
+const SETTLE_POLL_MS = 50
 
 /**
  * The order saga: check inventory → record the order → reserve inventory → charge → mark paid. A failure after
- * the record exists is compensated: the reservation is released and the order cancelled, keeping why.
+ * the record exists is compensated: the reservation is released and the order cancelled, keeping why. An order
+ * left half-way by a crash is resolved by `recover()`.
  */
 export class Orders {
   constructor(private readonly deps: OrderDeps) {}
@@ -48,30 +65,31 @@ export class Orders {
     const attributes = { 'user.id': request.userId, 'items.count': request.items.length, 'request.id': request.requestId }
     return inSpan(tracer, 'order_service.create_order', { attributes }, async (span) => {
       const earlier = request.requestId ? await this.findByRequestId(request.requestId) : undefined
-      if (earlier) return replay(earlier)
+      if (earlier) return this.replay(earlier)
 
       const priced = await inSpan(tracer, 'check_inventory', { attributes: { 'items.count': request.items.length } }, () =>
         inventory.checkAvailability(request.items),
       )
       const { order, created } = await inSpan(tracer, 'create_order_record', {}, () => this.record(request, priced))
       span.setAttribute('order.id', order.id)
-      if (!created) return replay(order)
+      if (!created) return this.replay(order)
       span.setAttribute('order.total', order.totalAmount)
+      this.checkpoint('after_record')
 
       try {
         await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () => inventory.reserve(order.id, request.items))
         await this.update(order.id, { status: 'reserved' })
+        this.checkpoint('after_reserve')
         const charged = await inSpan(tracer, 'create_payment', { attributes: { 'order.id': order.id, amount: order.totalAmount } }, async (paymentSpan) => {
           const result = await payment.create(order.id, order.totalAmount)
           paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
           return result
         })
-        await inSpan(tracer, 'complete_order', { attributes: { 'order.id': order.id } }, async () => {
-          await this.update(order.id, { status: 'paid', paymentId: charged.id })
-          await inventory.commit(order.id)
-        })
+        this.checkpoint('after_payment')
+        await inSpan(tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, charged.id))
         Object.assign(order, { status: 'paid', paymentId: charged.id })
       } catch (error) {
+        this.checkpoint('before_compensation')
         await this.compensate(order.id, toAppError(error))
         span.setAttribute('order.status', 'cancelled')
         throw error
@@ -81,18 +99,75 @@ export class Orders {
     })
   }
 
-  async get(id: string): Promise<Order> {
-    const row = await this.deps.db.query.orders.findFirst({ where: eq(orders.id, id) })
-    if (!row) throw new AppError(404, 'order_not_found', `order ${id} not found`)
-    return this.withItems(row)
+  /**
+   * Resolves orders a crash left half-way (pending or reserved, untouched for `staleAfterMs`): completed if their
+   * payment went through, else cancelled with their reservation released. Safe to run at any time, repeatedly.
+   */
+  async recover(staleAfterMs = DEFAULT_STALE_AFTER_MS): Promise<number> {
+    const stale = await this.deps.db
+      .select({ id: orders.id, status: orders.status })
+      .from(orders)
+      .where(and(inArray(orders.status, ['pending', 'reserved']), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
+    for (const { id, status } of stale) {
+      await inSpan(this.deps.tracer, 'order_service.recover_order', { root: true, attributes: { 'order.id': id, 'order.status': status } }, async (span) => {
+        const payment = await this.deps.payment.findByOrder(id)
+        span.setAttribute('payment.status', payment?.status ?? 'none')
+        if (payment?.status === 'succeeded') {
+          await this.complete(id, payment.id)
+          span.setAttribute('order.status', 'paid')
+        } else {
+          await this.compensate(id, new AppError(503, 'upstream_unavailable', 'the order was interrupted and has been cancelled'))
+          span.setAttribute('order.status', 'cancelled')
+        }
+      })
+    }
+    return stale.length
   }
 
-  /** Releases the order's stock and cancels it; the error is kept so a replay of the request answers the same. */
+  async get(id: string): Promise<Order> {
+    const order = await this.findById(id)
+    if (!order) throw new AppError(404, 'order_not_found', `order ${id} not found`)
+    const { failure: _, ...answer } = order
+    return answer
+  }
+
+  /** Marks the order paid and its reserved stock sold. */
+  private async complete(orderId: string, paymentId: string): Promise<void> {
+    await this.update(orderId, { status: 'paid', paymentId })
+    await this.deps.inventory.commit(orderId)
+  }
+
+  /**
+   * Releases the order's stock and cancels it, free of the request's deadline (it must finish even when the
+   * request ran out of time); the error is kept so a replay of the request answers the same.
+   */
   private compensate(orderId: string, error: AppError): Promise<void> {
-    return inSpan(this.deps.tracer, 'compensate_order', { attributes: { 'order.id': orderId, 'error.type': error.code } }, async () => {
-      await this.deps.inventory.release(orderId)
-      await this.update(orderId, { status: 'cancelled', failureStatus: error.status, failureCode: error.code, failureMessage: error.message })
-    })
+    return withoutDeadline(() =>
+      inSpan(this.deps.tracer, 'compensate_order', { attributes: { 'order.id': orderId, 'error.type': error.code } }, async () => {
+        await this.deps.inventory.release(orderId)
+        await this.update(orderId, { status: 'cancelled', failureStatus: error.status, failureCode: error.code, failureMessage: error.message })
+      }),
+    )
+  }
+
+  /**
+   * The first answer to a request, given again: the order, or the error that cancelled it. A first request still
+   * in flight is waited for (within the deadline), so concurrent repeats all get the same answer.
+   */
+  private async replay(earlier: StoredOrder): Promise<Order> {
+    let order = earlier
+    while ((order.status === 'pending' || order.status === 'reserved') && (timeLeft() ?? 0) > SETTLE_POLL_MS) {
+      await sleep(SETTLE_POLL_MS)
+      order = (await this.findById(order.id))!
+    }
+    const { failure, ...answer } = order
+    if (failure) throw failure
+    return answer
+  }
+
+  private checkpoint(step: SagaStep): void {
+    const fault = this.deps.fault?.()
+    if (fault?.kind === 'crash' && fault.step === step) this.deps.crash?.()
   }
 
   /** Inserts the order and its items in one batch; when the request id is already taken, finds that order instead. */
@@ -116,6 +191,11 @@ export class Orders {
     }
     const order = { id, userId: request.userId, items: priced, totalAmount: toAmount(totalCents), status: 'pending' as const, createdAt: now.toISOString() }
     return { order, created: true }
+  }
+
+  private async findById(id: string): Promise<StoredOrder | undefined> {
+    const row = await this.deps.db.query.orders.findFirst({ where: eq(orders.id, id) })
+    return row && this.withItems(row)
   }
 
   private async findByRequestId(requestId: string): Promise<StoredOrder | undefined> {
@@ -145,8 +225,3 @@ export class Orders {
 
 type StoredOrder = Order & { failure?: AppError }
 
-/** The first answer to a request, given again: the order, or the error that cancelled it. */
-function replay({ failure, ...order }: StoredOrder): Order {
-  if (failure) throw failure
-  return order
-}

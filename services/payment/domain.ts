@@ -1,6 +1,7 @@
 import type { Tracer } from '@opentelemetry/api'
 import { eq } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import { timeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { Fault } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
@@ -43,6 +44,7 @@ export class Payments {
    */
   create(orderId: string, amount: number, fault?: Fault): Promise<Payment> {
     return inSpan(this.tracer, 'payment.create', { attributes: { 'order.id': orderId, amount } }, async (span) => {
+      if (fault) span.setAttribute('fault.injected', fault.value)
       const payment = await this.recordOf(orderId, amount)
       span.setAttribute('payment.id', payment.id)
       if (payment.status === 'pending' || payment.status === 'failed') {
@@ -59,6 +61,11 @@ export class Payments {
     return row && toPayment(row)
   }
 
+  async byOrder(orderId: string): Promise<Payment | undefined> {
+    const [row] = await this.db.select().from(payments).where(eq(payments.orderId, orderId))
+    return row && toPayment(row)
+  }
+
   /** The payment row of the order, created `pending` if there is none yet (the unique order id settles races). */
   private async recordOf(orderId: string, amount: number): Promise<Payment> {
     const now = new Date()
@@ -66,13 +73,13 @@ export class Payments {
       .insert(payments)
       .values({ id: crypto.randomUUID(), orderId, amountCents: toCents(amount), status: 'pending', createdAt: now, updatedAt: now })
       .onConflictDoNothing({ target: payments.orderId })
-    const [row] = await this.db.select().from(payments).where(eq(payments.orderId, orderId))
-    return toPayment(row!)
+    return (await this.byOrder(orderId))!
   }
 
   /** Calls the provider with a timeout per attempt and an overall deadline; each retry is a `retry_attempt` event. */
   private async charge(payment: Payment, fault: Fault | undefined, span: { addEvent(name: string, attributes: Record<string, string | number>): void }) {
-    const deadline = AbortSignal.timeout(this.policy.deadlineMs)
+    // The policy's deadline, or the request's if that comes first.
+    const deadline = AbortSignal.timeout(Math.max(0, Math.min(this.policy.deadlineMs, timeLeft() ?? Infinity)))
     let attempt = 0
     for (;;) {
       attempt++

@@ -19,6 +19,6 @@ export const paymentService: ServiceDefinition = {
       backoffMs: numberSetting(env, 'PAYMENT_BACKOFF_MS', DEFAULT_RETRY_POLICY.backoffMs),
       deadlineMs: numberSetting(env, 'PAYMENT_DEADLINE_MS', DEFAULT_RETRY_POLICY.deadlineMs),
     })
-    return createPaymentApp({ payments, tracer, env })
+    return createPaymentApp({ payments, telemetry: context.telemetry, env: context.env })
   },
 }

@@ -7,10 +7,11 @@ import { gatewayService } from '../../services/gateway/service.ts'
 import { inventoryService } from '../../services/inventory/service.ts'
 import { orderService } from '../../services/order/service.ts'
 import { paymentService } from '../../services/payment/service.ts'
+import { upstreamFetch } from '../../shared/client.ts'
 import type { ServiceName } from '../../shared/config.ts'
 import type { ServiceDefinition } from '../../shared/service.ts'
 import { tracedDatabase } from '../../shared/telemetry/db.ts'
-import { type Fetch, tracedFetch } from '../../shared/telemetry/fetch.ts'
+import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { captureTelemetry } from './capture.ts'
 import type { FlatSpan } from './otlp-json.ts'
 
@@ -46,7 +47,7 @@ export async function inProcessShop(options: { env?: Record<string, string>; int
       database: databases[name] && tracedDatabase(tracer, databases[name], url),
       upstream: (upstream) => {
         const base = direct(upstream as ShopService)
-        return { baseUrl: `http://${upstream}.internal`, fetch: tracedFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base) }
+        return { baseUrl: `http://${upstream}.internal`, fetch: upstreamFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base) }
       },
     })
   }

@@ -74,5 +74,6 @@ async function waitFor(done: () => boolean, failed: () => boolean, timeoutMs: nu
 }
 
 async function collect(stream: ReadableStream<Uint8Array>, into: string[]) {
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) into.push(chunk)
+  const decoder = new TextDecoder()
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) into.push(decoder.decode(chunk, { stream: true }))
 }

@@ -11,11 +11,11 @@ const PARENT_ID = '00f067aa0ba902b7'
 /** A service that echoes the trace headers it receives, and one that calls it through the traced fetch. */
 function services() {
   const { telemetry, spans } = captureTelemetry('under-test')
-  const echo = serviceApp(telemetry.tracer).get('/echo', (c) =>
+  const echo = serviceApp({ telemetry, env: {} }).get('/echo', (c) =>
     c.json({ traceparent: c.req.header('traceparent'), tracestate: c.req.header('tracestate'), baggage: c.req.header('baggage') }),
   )
   const downstream = tracedFetch(telemetry.tracer, async (input, init) => echo.fetch(new Request(input, init)))
-  const app = serviceApp(telemetry.tracer)
+  const app = serviceApp({ telemetry, env: {} })
     .get('/items/:id', async (c) => c.json(await (await downstream('http://echo.internal/echo')).json()))
     .get('/conflict', () => {
       throw new AppError(409, 'insufficient_inventory', 'none left')

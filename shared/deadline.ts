@@ -1,0 +1,54 @@
+import { context, createContextKey } from '@opentelemetry/api'
+import { createMiddleware } from 'hono/factory'
+import { AppError } from './errors.ts'
+import type { Fetch } from './telemetry/fetch.ts'
+
+/** The milliseconds a request has left, sent on every downstream call (as gRPC's `grpc-timeout`). */
+export const BUDGET_HEADER = 'x-request-timeout-ms'
+
+/** A callee gives up this much before its caller does, so the caller hears its answer rather than a timeout. */
+const MARGIN_MS = 50
+
+const DEADLINE = createContextKey('request deadline (epoch ms)')
+
+/**
+ * Gives each request a deadline: the budget the caller sent, or `defaultMs` for a request from outside,
+ * never more than `defaultMs`. Downstream calls through `deadlineFetch` get only the time left.
+ */
+export const requestDeadline = (defaultMs: number) =>
+  createMiddleware(async function requestDeadline(c, next) {
+    const sent = Number(c.req.header(BUDGET_HEADER))
+    const budget = Number.isFinite(sent) && sent > 0 ? Math.min(sent - MARGIN_MS, defaultMs) : defaultMs
+    await context.with(context.active().setValue(DEADLINE, Date.now() + Math.max(budget, 0)), next)
+  })
+
+/** Milliseconds left before the active request's deadline, or undefined outside a request. */
+export function timeLeft(): number | undefined {
+  const deadline = context.active().getValue(DEADLINE) as number | undefined
+  return deadline === undefined ? undefined : deadline - Date.now()
+}
+
+/** Runs `work` free of the request's deadline: compensation must finish even when the request ran out of time. */
+export function withoutDeadline<T>(work: () => T): T {
+  return context.with(context.active().deleteValue(DEADLINE), work)
+}
+
+/** Aborts a call when the request's deadline passes and tells the callee how long it has. */
+export function deadlineFetch(base: Fetch): Fetch {
+  return async function deadlineFetch(input, init) {
+    const left = timeLeft()
+    if (left === undefined) return base(input, init)
+    const request = new Request(input, init)
+    if (left <= 0) throw new DOMException('the request deadline has passed', 'TimeoutError')
+    const headers = new Headers(request.headers)
+    headers.set(BUDGET_HEADER, String(Math.floor(left)))
+    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(left)])
+    return base(new Request(request, { headers, signal }))
+  }
+}
+
+/** Refuses to start a change the caller has already given up on (it would outlive the caller's compensation). */
+export function assertTimeLeft(): void {
+  const left = timeLeft()
+  if (left !== undefined && left <= 0) throw new AppError(504, 'upstream_timeout', "the request's deadline passed before the change was made")
+}
