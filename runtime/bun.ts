@@ -7,7 +7,8 @@ export async function serveOnBun(service: ServiceDefinition) {
     'process.runtime.name': 'bun',
     'process.runtime.version': Bun.version,
   })
-  const stop = () => telemetry.shutdown().finally(() => process.exit(0))
+  // Spans still queued get a moment to leave; an unreachable collector must not hold the process up.
+  const stop = () => Promise.race([telemetry.shutdown(), Bun.sleep(2000)]).finally(() => process.exit(0))
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
   return { port, fetch: instance.fetch }
