@@ -87,15 +87,16 @@ export class Orders {
         })
         this.checkpoint('after_payment')
         await inSpan(tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, charged.id))
-        Object.assign(order, { status: 'paid', paymentId: charged.id })
       } catch (error) {
         this.checkpoint('before_compensation')
         await this.compensate(order.id, toAppError(error))
         span.setAttribute('order.status', 'cancelled')
         throw error
       }
-      span.setAttribute('order.status', order.status)
-      return order
+      // Read back, so this answer and every replay of it are the same document.
+      const paid = await this.get(order.id)
+      span.setAttribute('order.status', paid.status)
+      return paid
     })
   }
 
