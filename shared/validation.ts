@@ -3,12 +3,18 @@ import type { ValidationTargets } from 'hono'
 import { z } from 'zod'
 import { AppError } from './errors.ts'
 
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i
+
 /**
  * `zValidator` whose failures are `400 invalid_request` in the project's error shape, listing every problem.
  * Hono's JSON validator already rejects a body that is not JSON (as an HTTPException, mapped to the same code).
  */
 export const validate = <Target extends keyof ValidationTargets, S extends z.ZodType>(target: Target, schema: S) =>
-  zValidator(target, schema, (result) => {
+  zValidator(target, schema, (result, c) => {
+    // Hono reads a JSON body only when it is labelled JSON; anything else would surface as "fields missing".
+    if (target === 'json' && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+      throw new AppError(400, 'invalid_request', 'the body must be JSON, sent with content-type: application/json')
+    }
     if (result.success) return
     const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
     const first = issues[0]

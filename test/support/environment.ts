@@ -7,7 +7,7 @@ export const repositoryRoot = new URL('../../', import.meta.url).pathname
 
 /** Free ports (a random block, away from the dev defaults) and a fresh data folder for one system under test. */
 export async function freshEnvironment(label: string) {
-  const base = 20_000 + Math.floor(Math.random() * 4000) * 10
+  const base = freePortBlock(6)
   const ports = { gateway: base, order: base + 1, inventory: base + 2, payment: base + 3, collector: base + 4, sqld: base + 5 }
   const dataDir = await mkdtemp(join(tmpdir(), `shop-${label}-`))
   const env: Record<string, string> = {
@@ -48,4 +48,25 @@ export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutM
     await Bun.sleep(stepMs)
   }
   return done()
+}
+
+/**
+ * A block of `size` consecutive ports that are free now, below Linux's ephemeral range (32768+) so outgoing
+ * connections do not take them meanwhile.
+ */
+function freePortBlock(size: number): number {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 1200) * 10
+    const ports = Array.from({ length: size }, (_, i) => base + i)
+    if (ports.every(isFree)) return base
+  }
+}
+
+function isFree(port: number): boolean {
+  try {
+    Bun.serve({ port, hostname: '0.0.0.0', fetch: () => new Response() }).stop(true)
+    return true
+  } catch {
+    return false
+  }
 }
