@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Client } from '@libsql/client'
 import { waitUntil } from '../support/environment.ts'
 import { STATUS } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { startProcesses } from '../support/processes.ts'
+
+// These tests start real processes and wait for their traces; the 5 s default is too short.
+setDefaultTimeout(60_000)
 
 const rows = async (db: Client, sql: string, args: (string | number)[] = []) => (await db.execute({ sql, args })).rows
 

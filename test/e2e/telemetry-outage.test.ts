@@ -1,5 +1,8 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { startProcesses } from '../support/processes.ts'
+
+// These tests start real processes and wait for their traces; the 5 s default is too short.
+setDefaultTimeout(60_000)
 
 /** Collectors that fail in the ways real ones do. */
 function brokenCollector(kind: 'hanging' | 'unavailable') {
