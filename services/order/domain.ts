@@ -10,6 +10,7 @@ import { type ItemRequest, toAmount, toCents } from '../../shared/types.ts'
 import type { InventoryApi } from '../inventory/client.ts'
 import type { PricedItem } from '../inventory/domain.ts'
 import type { PaymentApi } from '../payment/client.ts'
+import type { Payment } from '../payment/domain.ts'
 import * as schema from './schema.ts'
 import { orderItems, orders, type OrderStatus } from './schema.ts'
 
@@ -76,23 +77,25 @@ export class Orders {
       span.setAttribute('order.total', order.totalAmount)
       this.checkpoint('after_record')
 
+      let charged: Payment
       try {
         await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () => inventory.reserve(order.id, request.items))
         await this.update(order.id, { status: 'reserved' })
         this.checkpoint('after_reserve')
-        const charged = await inSpan(tracer, 'create_payment', { attributes: { 'order.id': order.id, amount: order.totalAmount } }, async (paymentSpan) => {
+        charged = await inSpan(tracer, 'create_payment', { attributes: { 'order.id': order.id, amount: order.totalAmount } }, async (paymentSpan) => {
           const result = await payment.create(order.id, order.totalAmount)
           paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
           return result
         })
-        this.checkpoint('after_payment')
-        await inSpan(tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, charged.id))
       } catch (error) {
         this.checkpoint('before_compensation')
         await this.compensate(order.id, toAppError(error))
         span.setAttribute('order.status', 'cancelled')
         throw error
       }
+      // Once the customer has paid, nothing is compensated: a failure here leaves the order for recovery to complete.
+      this.checkpoint('after_payment')
+      await inSpan(tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, charged.id))
       // Read back, so this answer and every replay of it are the same document.
       const paid = await this.get(order.id)
       span.setAttribute('order.status', paid.status)
@@ -132,10 +135,10 @@ export class Orders {
     return answer
   }
 
-  /** Marks the order paid and its reserved stock sold. */
+  /** Marks the reserved stock sold, then the order paid, so a paid order always has its stock sold. */
   private async complete(orderId: string, paymentId: string): Promise<void> {
-    await this.update(orderId, { status: 'paid', paymentId })
     await this.deps.inventory.commit(orderId)
+    await this.update(orderId, { status: 'paid', paymentId })
   }
 
   /**

@@ -118,4 +118,26 @@ describe('order saga', () => {
     expect(response.status).toBe(404)
     expect(await response.json()).toMatchObject({ error: { code: 'order_not_found' } })
   })
+
+  test('once paid, an order is never cancelled: a failed completion is finished by recovery', async () => {
+    let inventoryDown = true
+    const shop = await inProcessShop({
+      env: { ORDER_STALE_AFTER_MS: '0' },
+      interpose: {
+        inventory: (next) => async (input, init) => {
+          if (inventoryDown && new Request(input, init).url.endsWith('/commit')) throw new TypeError('connection refused')
+          return next(input, init)
+        },
+      },
+    })
+    const response = await shop.placeOrder({ userId: 'u-10', items: [mouse] })
+    expect(response.status).toBe(503)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-10' and status = 'reserved'")).toBe(1)
+    expect(await shop.count('payment', "select * from payments where status = 'succeeded'")).toBe(1)
+
+    inventoryDown = false
+    await shop.apps.order.sweep!()
+    expect(await shop.count('order', "select * from orders where user_id = 'u-10' and status = 'paid'")).toBe(1)
+    expect(await shop.count('inventory', "select * from reservations where status = 'committed'")).toBe(1)
+  })
 })
