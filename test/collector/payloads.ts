@@ -76,3 +76,97 @@ export function handWrittenRequest() {
     ],
   }
 }
+
+interface FixtureSpan {
+  id: string
+  parent?: string
+  service: string
+  name: string
+  /** Milliseconds from the trace start. */
+  at: number
+  ms: number
+  error?: string
+  attributes?: Record<string, string | number | boolean>
+  events?: { name: string; at: number; attributes?: Record<string, string | number> }[]
+}
+
+const anyValue = (value: string | number | boolean) =>
+  typeof value === 'string' ? { stringValue: value } : typeof value === 'boolean' ? { boolValue: value } : { intValue: String(value) }
+const keyValues = (attributes: Record<string, string | number | boolean> = {}) =>
+  Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }))
+
+/** An OTLP JSON request with one resource per service, like the shop's four services send. */
+export function otlpRequest(traceId: string, spans: FixtureSpan[], startNanos = nowNanos() - 60_000_000_000n) {
+  const nanos = (ms: number) => String(startNanos + BigInt(Math.round(ms * 1_000_000)))
+  const services = [...new Set(spans.map((span) => span.service))]
+  return {
+    resourceSpans: services.map((service) => ({
+      resource: { attributes: keyValues({ 'service.name': service, 'process.runtime.name': 'bun' }) },
+      scopeSpans: [
+        {
+          scope: { name: service },
+          spans: spans
+            .filter((span) => span.service === service)
+            .map((span) => ({
+              traceId,
+              spanId: span.id,
+              parentSpanId: span.parent,
+              name: span.name,
+              kind: 1,
+              startTimeUnixNano: nanos(span.at),
+              endTimeUnixNano: nanos(span.at + span.ms),
+              attributes: keyValues({ ...span.attributes, ...(span.error ? { 'error.type': span.error } : {}) }),
+              events: (span.events ?? []).map((event) => ({ name: event.name, timeUnixNano: nanos(event.at), attributes: keyValues(event.attributes) })),
+              status: span.error ? { code: 2, message: span.error } : { code: 0 },
+            })),
+        },
+      ],
+    })),
+  }
+}
+
+/** An order whose payment timed out after retries: 5.1s, failing from payment.create up to the gateway. */
+export function failedOrder(traceId: string, startNanos?: bigint) {
+  return otlpRequest(
+    traceId,
+    [
+      { id: 'a000000000000001', service: 'gateway', name: 'api_gateway.create_order', at: 0, ms: 5100, error: 'payment_timeout', attributes: { 'user.id': 'u1' } },
+      { id: 'a000000000000002', parent: 'a000000000000001', service: 'order', name: 'order_service.create_order', at: 20, ms: 5050, error: 'payment_timeout' },
+      { id: 'a000000000000003', parent: 'a000000000000002', service: 'order', name: 'check_inventory', at: 30, ms: 120 },
+      { id: 'a000000000000004', parent: 'a000000000000003', service: 'inventory', name: 'inventory.check_availability', at: 40, ms: 100, attributes: { 'items.count': 2 } },
+      { id: 'a000000000000005', parent: 'a000000000000002', service: 'order', name: 'create_order_record', at: 160, ms: 40 },
+      { id: 'a000000000000006', parent: 'a000000000000002', service: 'order', name: 'create_payment', at: 300, ms: 4700, error: 'TIMEOUT' },
+      {
+        id: 'a000000000000007',
+        parent: 'a000000000000006',
+        service: 'payment',
+        name: 'payment.create',
+        at: 310,
+        ms: 4680,
+        error: 'TIMEOUT',
+        attributes: { amount: 42 },
+        events: [
+          { name: 'retry_attempt', at: 1900, attributes: { attempt: 1 } },
+          { name: 'retry_attempt', at: 3500, attributes: { attempt: 2 } },
+        ],
+      },
+    ],
+    startNanos,
+  )
+}
+
+/** A quick order that succeeded: 80 ms. */
+export function paidOrder(traceId: string, startNanos?: bigint) {
+  return otlpRequest(
+    traceId,
+    [
+      { id: 'b000000000000001', service: 'gateway', name: 'api_gateway.create_order', at: 0, ms: 80, attributes: { 'user.id': 'u2', vip: true } },
+      { id: 'b000000000000002', parent: 'b000000000000001', service: 'order', name: 'order_service.create_order', at: 5, ms: 70 },
+      { id: 'b000000000000003', parent: 'b000000000000002', service: 'payment', name: 'payment.create', at: 20, ms: 50, attributes: { amount: 10 } },
+    ],
+    startNanos,
+  )
+}
+
+export const FAILED_TRACE = 'f0000000000000000000000000000001'
+export const PAID_TRACE = 'c0000000000000000000000000000002'
