@@ -34,7 +34,10 @@ async function run(): Promise<string> {
     case 'slow': {
       const min = parseGoDuration(values.min!)
       if (min === undefined) throw new Error(`--min: not a duration like 1s or 250ms: ${values.min}`)
-      return renderSlow(await api.search({ service: values.service, minDuration: values.min, limit: values.limit ?? '20' }), min)
+      // A slow trace has a slow span (its root), but the service asked for may own only fast ones: filter after.
+      const traces = await api.search({ minDuration: values.min, limit: '200' })
+      const involved = traces.filter((trace) => !values.service || Object.values(trace.processes).some((p) => p.serviceName === values.service))
+      return renderSlow(involved.slice(0, Number(values.limit ?? 20)), min)
     }
     case 'show':
       return renderTrace(await api.trace(required(traceId)))
