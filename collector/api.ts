@@ -3,12 +3,10 @@ import { z } from 'zod'
 import { AppError } from '../shared/errors.ts'
 import { validate } from '../shared/validation.ts'
 import { parseId } from './otlp/ids.ts'
-import { toJaegerTrace } from './jaeger.ts'
+import { SPAN_KINDS, toJaegerTrace } from './jaeger.ts'
 import { findTraceIds, getTraces, listOperations, listServices } from './query.ts'
 import type { CollectorDb } from './store.ts'
 import { toTraceQuery, traceSearchParams } from './trace-query.ts'
-
-const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer']
 
 /** Jaeger's list envelope. */
 const list = <T>(data: T[]) => ({ data, total: data.length, limit: 0, offset: 0, errors: null })
@@ -24,7 +22,7 @@ export function queryApi(db: CollectorDb) {
     .get('/operations', validate('query', z.object({ service: z.string().min(1), spanKind: z.string().optional() })), async (c) => {
       const { service, spanKind } = c.req.valid('query')
       const operations = (await listOperations(db, service))
-        .map((operation) => ({ name: operation.name, spanKind: SPAN_KINDS[operation.kind] ?? 'unspecified' }))
+        .map((operation) => ({ name: operation.name, spanKind: SPAN_KINDS[operation.kind] || 'unspecified' }))
         .filter((operation) => !spanKind || operation.spanKind === spanKind)
       return c.json(list(operations))
     })

@@ -42,7 +42,8 @@ export interface JaegerTrace {
   warnings: string[] | null
 }
 
-const SPAN_KINDS = ['', 'internal', 'server', 'client', 'producer', 'consumer']
+/** OTLP `SpanKind` by number, as Jaeger's `span.kind` tag names it (unspecified has no tag). */
+export const SPAN_KINDS = ['', 'internal', 'server', 'client', 'producer', 'consumer']
 const STATUS_NAMES = ['', 'OK', 'ERROR']
 
 /** One trace in Jaeger's shape, mapped as the OpenTelemetry Collector's Jaeger translator does. */

@@ -1,8 +1,5 @@
 import type { Tag } from '../model.ts'
-
-type Json = Record<string, unknown>
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+import { asArray, isObject } from './json.ts'
 
 /** OTLP `KeyValue[]` in its JSON form to Jaeger tags; entries without a string key are skipped. */
 export function toTags(list: unknown): Tag[] {
@@ -50,5 +47,3 @@ function plainValue(value: unknown): unknown {
   }
   return null
 }
-
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])

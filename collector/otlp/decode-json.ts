@@ -1,16 +1,13 @@
 import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource, Tag } from '../model.ts'
 import { toTags } from './any-value.ts'
 import { nanosToMicros, parseId } from './ids.ts'
-
-type Json = Record<string, unknown>
+import { asArray as list, isObject, type Json } from './json.ts'
 
 /** The request is not an `ExportTraceServiceRequest` at all: answered 400, never retried. */
 export class MalformedPayload extends Error {
   override readonly name = 'MalformedPayload'
 }
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
 const count = (value: unknown): number => (Number.isSafeInteger(Number(value)) ? Number(value) : 0)
 

@@ -6,6 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { createCollectorClient } from '../../collector/client.ts'
 import { startCollectorProcess } from './helpers.ts'
+import { tagValue as tag } from '../../collector/analysis/tree.ts'
 
 let collector: Awaited<ReturnType<typeof startCollectorProcess>>
 beforeAll(async () => {
@@ -40,8 +41,6 @@ async function exportTrace(exporter: SpanExporter, serviceName: string) {
   await provider.shutdown()
   return { root: root.spanContext(), child: child.spanContext(), linked: linked.spanContext() }
 }
-
-const tag = (tags: { key: string; value: unknown }[], key: string) => tags.find((entry) => entry.key === key)?.value
 
 describe.each([
   ['exporter-trace-otlp-http (JSON)', (url: string) => new JsonExporter({ url: `${url}/v1/traces` })],

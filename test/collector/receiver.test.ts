@@ -3,6 +3,7 @@ import { fromBinary } from '@bufbuild/protobuf'
 import { ExportTraceServiceResponse, RpcStatus } from '../../collector/otlp/proto-schema.ts'
 import type { JaegerTrace } from '../../collector/jaeger.ts'
 import { postOtlp, testCollector } from './helpers.ts'
+import { tagValue as tag } from '../../collector/analysis/tree.ts'
 import { CHILD_ID, handWrittenRequest, LINKED_SPAN, LINKED_TRACE, ORPHAN_ID, ROOT_ID, TRACE_ID } from './payloads.ts'
 
 let collector: Awaited<ReturnType<typeof testCollector>>
@@ -16,8 +17,6 @@ async function readTrace(traceId: string): Promise<JaegerTrace> {
   expect(response.status).toBe(200)
   return ((await response.json()) as { data: JaegerTrace[] }).data[0]!
 }
-
-const tag = (tags: { key: string; value: unknown }[], key: string) => tags.find((entry) => entry.key === key)?.value
 
 describe('hand-written OTLP JSON', () => {
   test('every field reads back through /api/traces/:id', async () => {
