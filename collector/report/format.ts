@@ -9,6 +9,7 @@ export const spanLabel = (node: TraceNode) => `[${node.service}] ${node.span.ope
 export const spanSummary = (node: TraceNode) =>
   `${spanLabel(node)} (${formatMicros(node.span.duration)}) ${node.failed ? `✗ ${node.statusMessage}`.trimEnd() : '✓'}`
 
-export const formatTags = (tags: Tag[]) => tags.map((tag) => `${tag.key}=${String(tag.value)}`).join(' ')
+/** `key=value` pairs on one line; stack traces and other multi-line values are cut to their first line. */
+export const formatTags = (tags: Tag[]) => tags.map((tag) => `${tag.key}=${String(tag.value).split('\n')[0]}`).join(' ')
 
 export const percent = (part: number, whole: number) => `${Math.round((100 * part) / Math.max(1, whole))}%`
