@@ -4,3 +4,4 @@ import { $ } from 'bun'
 for (const service of ['order', 'inventory', 'payment']) {
   await $`bunx drizzle-kit generate --dialect sqlite --schema services/${service}/schema.ts --out drizzle/${service} --name init`
 }
+await $`bunx drizzle-kit generate --dialect sqlite --schema collector/schema.ts --out drizzle/collector --name init`

@@ -1,0 +1,54 @@
+/** Why a request body could not be read: the status and message the receiver answers with. */
+export class BodyError extends Error {
+  override readonly name = 'BodyError'
+
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Reads a request body, gunzipping it when `Content-Encoding: gzip`, and stops as soon as the decompressed bytes
+ * pass `maxBytes` (413), so a small gzip bomb cannot fill memory. A broken gzip stream is a 400.
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
+  if (encoding !== 'gzip' && encoding !== 'identity') throw new BodyError(415, `unsupported Content-Encoding ${encoding}`)
+  const declared = Number(request.headers.get('content-length') ?? 0)
+  if (encoding === 'identity' && declared > maxBytes) throw new BodyError(413, `body over ${maxBytes} bytes`)
+  if (!request.body) return new Uint8Array()
+  const stream = encoding === 'gzip' ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {})
+        throw new BodyError(413, `body over ${maxBytes} bytes${encoding === 'gzip' ? ' once decompressed' : ''}`)
+      }
+      chunks.push(value)
+    }
+  } catch (error) {
+    if (error instanceof BodyError) throw error
+    throw new BodyError(400, `unreadable ${encoding === 'gzip' ? 'gzip ' : ''}body: ${(error as Error).message}`)
+  }
+  return concat(chunks, size)
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}

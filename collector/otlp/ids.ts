@@ -1,0 +1,33 @@
+const HEX = /^[0-9a-f]+$/
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/
+
+/**
+ * An OTLP id as lower-case hex, or undefined when it is missing, malformed or all zeros (invalid per the spec).
+ * The spec's JSON form is hex in any case; the canonical protobuf JSON mapping (and some SDKs) use base64, which
+ * a length of `bytes` tells apart: 32/16 hex characters against 24/12 base64 characters.
+ */
+export function parseId(value: unknown, bytes: 16 | 8): string | undefined {
+  if (typeof value !== 'string') return undefined
+  let hex = value.toLowerCase()
+  if (value.length !== bytes * 2 && BASE64.test(value)) hex = base64ToHex(value)
+  if (hex.length !== bytes * 2 || !HEX.test(hex) || /^0+$/.test(hex)) return undefined
+  return hex
+}
+
+function base64ToHex(value: string): string {
+  try {
+    const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'))
+    return Array.from(binary, (char) => char.charCodeAt(0).toString(16).padStart(2, '0')).join('')
+  } catch {
+    return ''
+  }
+}
+
+/** Nanoseconds (decimal string, number or bigint) to whole microseconds; undefined when not a non-negative integer. */
+export function nanosToMicros(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return 0
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.floor(value / 1000) : undefined
+  if (typeof value === 'bigint') return value >= 0n ? Number(value / 1000n) : undefined
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(BigInt(value) / 1000n)
+  return undefined
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod'
+import { AppError } from '../shared/errors.ts'
+import { parseGoDuration } from './duration.ts'
+import type { TraceQuery } from './query.ts'
+
+export const DEFAULT_LIMIT = 20
+export const MAX_LIMIT = 1500
+
+const text = z.string().optional()
+
+/** The query string of `GET /api/traces`, as the Jaeger v1 API names it. */
+export const traceSearchParams = z.object({
+  service: text,
+  operation: text,
+  tags: text,
+  tag: z.union([z.string(), z.array(z.string())]).optional(),
+  minDuration: text,
+  maxDuration: text,
+  start: text,
+  end: text,
+  lookback: text,
+  limit: text,
+})
+
+export type TraceSearchParams = z.infer<typeof traceSearchParams>
+
+/** Turns the Jaeger query string into a search: durations as Go strings, times in microseconds. */
+export function toTraceQuery(params: TraceSearchParams, now = Date.now()): TraceQuery {
+  const lookback = duration('lookback', params.lookback)
+  return {
+    service: params.service || undefined,
+    operation: params.operation || undefined,
+    tags: { ...parseTags(params.tags), ...parsePairs([params.tag ?? []].flat()) },
+    minDuration: duration('minDuration', params.minDuration),
+    maxDuration: duration('maxDuration', params.maxDuration),
+    start: micros('start', params.start) ?? (lookback === undefined ? undefined : now * 1000 - lookback),
+    end: micros('end', params.end),
+    limit: Math.min(MAX_LIMIT, micros('limit', params.limit) || DEFAULT_LIMIT),
+  }
+}
+
+function duration(name: string, value: string | undefined): number | undefined {
+  if (!value) return undefined
+  const parsed = parseGoDuration(value)
+  if (parsed === undefined) throw new AppError(400, 'invalid_request', `${name}: not a duration like 1s or 250ms: ${value}`)
+  return parsed
+}
+
+function micros(name: string, value: string | undefined): number | undefined {
+  if (!value) return undefined
+  if (!/^\d+$/.test(value)) throw new AppError(400, 'invalid_request', `${name}: not a non-negative integer: ${value}`)
+  return Number(value)
+}
+
+/** `tags` is a JSON object (what Jaeger's UI sends) or space-separated `key:value` pairs. */
+function parseTags(value: string | undefined): Record<string, string> {
+  if (!value?.trim()) return {}
+  if (value.trim().startsWith('{')) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
+    return Object.fromEntries(Object.entries(parsed).map(([key, tagValue]) => [key, String(tagValue)]))
+  }
+  return parsePairs(value.trim().split(/\s+/))
+}
+
+function parsePairs(pairs: string[]): Record<string, string> {
+  const tags: Record<string, string> = {}
+  for (const pair of pairs) {
+    const separator = pair.search(/[:=]/)
+    if (separator <= 0) throw new AppError(400, 'invalid_request', `tags: expected key:value, got ${pair}`)
+    tags[pair.slice(0, separator)] = pair.slice(separator + 1)
+  }
+  return tags
+}

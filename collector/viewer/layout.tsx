@@ -1,0 +1,35 @@
+import type { Child } from 'hono/jsx'
+import { VIEWER_CSS, VIEWER_SCRIPT } from './assets.ts'
+
+/** The page frame: header with the search link and a trace-id jump box. */
+export function Layout({ title, children }: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title} · traces</title>
+        <style>{VIEWER_CSS}</style>
+      </head>
+      <body>
+        <header>
+          <a href="/" class="brand">
+            otel-edge-shop traces
+          </a>
+          <form action="/trace" method="get" class="jump">
+            <input name="id" placeholder="trace id" aria-label="trace id" />
+          </form>
+        </header>
+        <main>{children}</main>
+        <script>{VIEWER_SCRIPT}</script>
+      </body>
+    </html>
+  )
+}
+
+/** A stable colour per service name. */
+export function serviceColor(service: string): string {
+  let hash = 0
+  for (let index = 0; index < service.length; index++) hash = (hash * 31 + service.charCodeAt(index)) | 0
+  return `hsl(${Math.abs(hash) % 360} 65% 50%)`
+}
