@@ -29,7 +29,17 @@ export async function startProcesses(env: Record<string, string> = {}) {
     if (!healthy) throw new Error(`${name} did not start:\n${output.join('\n')}`)
   }
 
-  for (const name of services) await start(name)
+  async function stop() {
+    for (const child of children.values()) child.kill('SIGTERM')
+    await Promise.all([...children.values()].map((child) => child.exited))
+  }
+
+  try {
+    for (const name of services) await start(name)
+  } catch (error) {
+    await stop()
+    throw error
+  }
   return {
     ...system,
     output,
@@ -37,9 +47,6 @@ export async function startProcesses(env: Record<string, string> = {}) {
     /** The process of `name`, e.g. to see how it ended. */
     process: (name: ShopService) => children.get(name)!,
     placeOrder: (body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => placeOrder(system.gateway, body, headers, signal),
-    async stop() {
-      for (const child of children.values()) child.kill('SIGTERM')
-      await Promise.all([...children.values()].map((child) => child.exited))
-    },
+    stop,
   }
 }
