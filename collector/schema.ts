@@ -25,10 +25,11 @@ export const spans = sqliteTable(
     scopeName: text('scope_name').notNull(),
     scopeVersion: text('scope_version').notNull(),
   },
-  // The key stores a span sent twice once; searches walk service + time or duration, retention walks time.
+  // The key stores a span sent twice once; searches walk service + time, or service + duration when a minimum duration narrows them, retention walks time.
   (table) => [
     primaryKey({ columns: [table.traceId, table.spanId] }),
     index('spans_service_start').on(table.serviceName, table.startTime),
+    index('spans_service_duration').on(table.serviceName, table.duration),
     index('spans_duration').on(table.duration),
     index('spans_start').on(table.startTime),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX `spans_service_duration` ON `spans` (`service_name`,`duration`);
