@@ -7,8 +7,8 @@ import { EXPORT_TO, procfileOf, runtimeAvailable, type SystemPool, type Tracing 
 
 const RUNTIMES: Runtime[] = ['bun', 'deno', 'workers']
 const WARMUP_MS = 2000
-const PHASE_MS = 5000
-const ROUNDS = 3
+const PHASE_MS = 4000
+const ROUNDS = 6
 
 interface SideFigures {
   requests: number
@@ -20,7 +20,7 @@ interface SideFigures {
 
 /**
  * The order path at saturation with tracing on and off, two systems up at once and measured in alternation (on, off,
- * off, on, on, off), so that a noisy neighbour hits both sides alike and the ratios hold.
+ * off, on, …), so that a noisy neighbour hits both sides alike and the ratios hold.
  */
 export async function tracingOverhead(context: SectionContext, pool: SystemPool): Promise<SectionResult> {
   const rows = []
