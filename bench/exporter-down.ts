@@ -8,7 +8,7 @@ import { freePort, startReportingShop } from './support/reporting-shop.ts'
 
 const WARMUP_MS = 1000
 const PHASE_MS = 4000
-const ROUNDS = 4
+const ROUNDS = 6
 const MiB = 1024 * 1024
 
 /**

@@ -1,5 +1,6 @@
 // `bun run bench`: one run that measures every part side by side and writes BENCHMARKS.md and bench/results.json.
 // Loopback only, bounded in time: under ten minutes on two cores.
+import { loadavg } from 'node:os'
 import { exporterDown } from './exporter-down.ts'
 import { describeMachine, type Machine } from './machine.ts'
 import { loadOptionalSection, OPTIONAL_SECTIONS } from './optional-sections.ts'
@@ -103,6 +104,7 @@ function report(machine: Machine, seconds: number): string {
         ['Bun', machine.bun],
         ['Deno', machine.deno],
         ['date', machine.date],
+        ['load average (1 min), start → end of the run', `${machine.loadAverage.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`],
       ],
     }),
   ]

@@ -1,4 +1,4 @@
-import { availableParallelism, cpus, release, totalmem, type } from 'node:os'
+import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os'
 
 export interface Machine {
   cpu: string
@@ -9,6 +9,8 @@ export interface Machine {
   deno: string
   commit: string
   date: string
+  /** Runnable processes, averaged over a minute, when the run started: above the core count, others shared the machine. */
+  loadAverage: number
 }
 
 const root = new URL('../', import.meta.url).pathname
@@ -26,6 +28,7 @@ export async function describeMachine(): Promise<Machine> {
     deno: firstLine([`${root}node_modules/.bin/deno`, '--version']) ?? 'not installed',
     commit: firstLine(['git', 'rev-parse', '--short', 'HEAD']) ?? 'unknown',
     date: new Date().toISOString(),
+    loadAverage: loadavg()[0]!,
   }
 }
 

@@ -22,11 +22,13 @@ export interface SectionContext {
 
 export type SectionRun = (context: SectionContext) => Promise<SectionResult>
 
+/** Columns of figures are right-aligned, columns of words left-aligned. */
 export function markdownTable({ columns, rows }: Table): string {
   const escape = (cell: Cell) => String(cell).replaceAll('|', '\\|')
+  const numeric = (column: number) => rows.every((row) => /^[\d.,\s×%–→()-]*$|^n\/a$/.test(String(row[column] ?? '')))
   return [
     `| ${columns.map(escape).join(' | ')} |`,
-    `| ${columns.map((_, index) => (index === 0 ? '---' : '---:')).join(' | ')} |`,
+    `| ${columns.map((_, index) => (numeric(index) ? '---:' : '---')).join(' | ')} |`,
     ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
   ].join('\n')
 }

@@ -24,10 +24,11 @@ interface SideFigures {
  */
 export async function tracingOverhead(context: SectionContext, pool: SystemPool): Promise<SectionResult> {
   const rows = []
+  const unavailable: string[] = []
   const data: Record<string, unknown> = {}
   for (const runtime of RUNTIMES) {
     if (!(await runtimeAvailable(runtime))) {
-      rows.push([runtime, `not available in this checkout (no ${procfileOf(runtime)})`, '', '', '', '', ''])
+      unavailable.push(`${runtime}: not available in this checkout (no ${procfileOf(runtime)}).`)
       data[runtime] = { available: false }
       continue
     }
@@ -68,6 +69,7 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
     notes: [
       `Closed model, ${SATURATION_CONCURRENCY} concurrent users placing one-item orders; ${ROUNDS} rounds of ${PHASE_MS / 1000} s a side after ${WARMUP_MS / 1000} s of warm-up, sides alternating.`,
       `Tracing on: every span sampled and exported over OTLP/protobuf to ${EXPORT_TO === 'collector' ? 'the collector' : 'an OTLP sink in the bench process'}; off: OTEL_SDK_DISABLED=true.`,
+      ...unavailable,
     ],
     data: { concurrency: SATURATION_CONCURRENCY, phaseMs: PHASE_MS, rounds: ROUNDS, runtimes: data },
   }
