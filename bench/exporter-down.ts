@@ -74,7 +74,7 @@ export async function exporterDown(context: SectionContext, sink: OtlpSink, rate
         },
       ],
       notes: [
-        `Open model at ${rate} orders/s (half of saturation), ${ROUNDS} rounds of ${PHASE_MS / 1000} s a shop after ${WARMUP_MS / 1000} s of warm-up; RSS is VmRSS of the four service processes added up.`,
+        `Open model at ${rate} orders/s (a quarter of saturation), ${ROUNDS} rounds of ${PHASE_MS / 1000} s a shop after ${WARMUP_MS / 1000} s of warm-up; RSS is VmRSS of the four service processes added up.`,
         'Spans are counted by each service\'s BoundedBatchSpanProcessor (queue of 2048, batches of 512, 10 s a try, 5 tries with backoff); "failed" spans were in a batch that gave up.',
       ],
       data: { rate, phaseMs: PHASE_MS, rounds: ROUNDS, scenarios: figures },

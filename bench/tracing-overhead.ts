@@ -24,11 +24,11 @@ interface SideFigures {
  */
 export async function tracingOverhead(context: SectionContext, pool: SystemPool): Promise<SectionResult> {
   const rows = []
-  const unavailable: string[] = []
+  const remarks: string[] = []
   const data: Record<string, unknown> = {}
   for (const runtime of RUNTIMES) {
     if (!(await runtimeAvailable(runtime))) {
-      unavailable.push(`${runtime}: not available in this checkout (no ${procfileOf(runtime)}).`)
+      remarks.push(`${runtime}: not available in this checkout (no ${procfileOf(runtime)}).`)
       data[runtime] = { available: false }
       continue
     }
@@ -56,6 +56,7 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
       `${figure(off.p99)} → ${figure(on.p99)}`,
       ratio(on.p99 / off.p99),
     ])
+    if (on.errors + off.errors > 0) remarks.push(`${runtime}: ${off.errors} error answers with tracing off, ${on.errors} with it on.`)
     data[runtime] = { available: true, on, off, throughputRatio: on.throughput / off.throughput, p99Ratio: on.p99 / off.p99, roundRatios }
     if (runtime !== 'bun') await pool.stop(runtime)
   }
@@ -69,7 +70,7 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
     notes: [
       `Closed model, ${SATURATION_CONCURRENCY} concurrent users placing one-item orders; ${ROUNDS} rounds of ${PHASE_MS / 1000} s a side after ${WARMUP_MS / 1000} s of warm-up, sides alternating.`,
       `Tracing on: every span sampled and exported over OTLP/protobuf to ${EXPORT_TO === 'collector' ? 'the collector' : 'an OTLP sink in the bench process'}; off: OTEL_SDK_DISABLED=true.`,
-      ...unavailable,
+      ...remarks,
     ],
     data: { concurrency: SATURATION_CONCURRENCY, phaseMs: PHASE_MS, rounds: ROUNDS, runtimes: data },
   }
