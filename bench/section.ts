@@ -1,0 +1,46 @@
+// What every part of `bun run bench` returns, and how it becomes markdown. The collector and runtime work add their
+// parts (bench/collector.ts, bench/bundle-size.ts) by exporting a function of type SectionRun.
+
+export type Cell = string | number
+
+export interface Table {
+  columns: string[]
+  rows: Cell[][]
+}
+
+export interface SectionResult {
+  tables: Table[]
+  /** Short lines under the tables: how it was measured, what to read in it. */
+  notes?: string[]
+  /** The figures for bench/results.json. */
+  data: unknown
+}
+
+export interface SectionContext {
+  log(message: string): void
+}
+
+export type SectionRun = (context: SectionContext) => Promise<SectionResult>
+
+/** Columns of figures are right-aligned, columns of words left-aligned. */
+export function markdownTable({ columns, rows }: Table): string {
+  const escape = (cell: Cell) => String(cell).replaceAll('|', '\\|')
+  const numeric = (column: number) => rows.every((row) => /^[\d.,\s×%–→()-]*$|^n\/a$/.test(String(row[column] ?? '')))
+  return [
+    `| ${columns.map(escape).join(' | ')} |`,
+    `| ${columns.map((_, index) => (numeric(index) ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+  ].join('\n')
+}
+
+/** A figure with three significant digits, no trailing noise: 0.123, 12.3, 1234. */
+export function figure(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a'
+  if (Math.abs(value) >= 100) return value.toFixed(0)
+  return Number(value.toPrecision(3)).toString()
+}
+
+/** A ratio as `0.93×`. */
+export function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a'
+}
