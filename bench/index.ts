@@ -1,6 +1,7 @@
 // `bun run bench`: one run that measures every part side by side and writes BENCHMARKS.md and bench/results.json.
 // Loopback only, bounded in time: under ten minutes on two cores.
 import { loadavg } from 'node:os'
+import { collectorSection } from './collector.ts'
 import { exporterDown } from './exporter-down.ts'
 import { describeMachine, type Machine } from './machine.ts'
 import { loadOptionalSection, OPTIONAL_SECTIONS } from './optional-sections.ts'
@@ -44,7 +45,7 @@ async function measure(id: string, run: () => Promise<SectionResult>): Promise<v
 
 const machine = await describeMachine()
 const sink = startOtlpSink()
-const pool = new SystemPool(sink)
+const pool = new SystemPool()
 try {
   await measure('tracing-overhead', () => tracingOverhead(context, pool))
   let halfRate = FALLBACK_RATE
@@ -57,6 +58,7 @@ try {
   await measure('span-cost', () => spanCost(context))
   // A quarter of saturation: far enough below it that a noisy spell does not turn latency into queueing.
   await measure('exporter-down', () => exporterDown(context, sink, Math.max(1, Math.round(halfRate / 2))))
+  await measure('collector', () => collectorSection(context))
   for (const optional of OPTIONAL_SECTIONS) {
     const run = await loadOptionalSection(optional.module, optional.exportName)
     if (typeof run === 'string') outcomes.set(optional.id, { status: 'unavailable', reason: run })

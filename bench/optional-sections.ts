@@ -5,7 +5,6 @@ import type { SectionRun } from './section.ts'
  * is in the checkout, the report says so instead of showing a number.
  */
 export const OPTIONAL_SECTIONS = [
-  { id: 'collector', module: 'collector.ts', exportName: 'benchCollector' },
   { id: 'bundle-size', module: 'bundle-size.ts', exportName: 'benchBundleSize' },
 ] as const
 

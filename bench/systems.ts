@@ -1,14 +1,7 @@
 import type { Client } from '@libsql/client'
 import { type RunningSystem, type Runtime, startSystem } from '../test/support/system.ts'
-import type { OtlpSink } from './otlp-sink.ts'
 
 export type Tracing = 'on' | 'off'
-
-/**
- * Where traced systems send their spans: the bench's own sink, or the collector that `bun run dev` starts once the
- * Procfile has one (then the collector's work shares the machine, as it does for a developer).
- */
-export const EXPORT_TO: 'bench-sink' | 'collector' = 'bench-sink'
 
 const PROCFILES: Record<Runtime, string> = { bun: 'Procfile', deno: 'Procfile.deno', workers: 'Procfile.workers' }
 const root = new URL('../', import.meta.url).pathname
@@ -29,8 +22,6 @@ export function procfileOf(runtime: Runtime): string {
 export class SystemPool {
   private readonly systems = new Map<string, Promise<RunningSystem>>()
 
-  constructor(private readonly sink: OtlpSink) {}
-
   get(runtime: Runtime, tracing: Tracing): Promise<RunningSystem> {
     const key = `${runtime}/${tracing}`
     if (!this.systems.has(key)) this.systems.set(key, this.start(runtime, tracing))
@@ -49,9 +40,9 @@ export class SystemPool {
         ? { OTEL_SDK_DISABLED: 'true' }
         : {
             OTEL_TRACES_SAMPLER: 'always_on',
-            // The library's default batching, not the quick flushes the end-to-end tests ask for.
+            // The library's default batching, not the quick flushes the end-to-end tests ask for. Spans go to the
+            // collector `bun run dev` starts, whose work shares the machine as it does for a developer.
             OTEL_BSP_SCHEDULE_DELAY: '1000',
-            ...(EXPORT_TO === 'bench-sink' && { OTEL_EXPORTER_OTLP_ENDPOINT: this.sink.endpoint }),
           }
     const system = await startSystem(runtime, env)
     await restock(system.database('inventory'))
