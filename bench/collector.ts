@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fromJson, toBinary } from '@bufbuild/protobuf'
+import { fromJson, type JsonValue, toBinary } from '@bufbuild/protobuf'
 import { drizzle } from 'drizzle-orm/libsql'
 import { createCollectorApp } from '../collector/app.ts'
 import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
@@ -81,7 +81,7 @@ export async function benchCollector({ spans = 1_000_000, measuredSpans = 50_000
     nextTrace += TRACES_PER_REQUEST
     return encoding === 'json'
       ? JSON.stringify(request(first, (id) => id.toUpperCase()))
-      : toBinary(ExportTraceServiceRequest, fromJson(ExportTraceServiceRequest, request(first, base64)))
+      : toBinary(ExportTraceServiceRequest, fromJson(ExportTraceServiceRequest, request(first, base64) as unknown as JsonValue))
   }
   /** Posts `total` spans, `concurrency` requests at a time; bodies are encoded before the clock starts. */
   const ingest = async (encoding: 'json' | 'protobuf', total: number) => {

@@ -3,7 +3,7 @@ import { LatencyHistogram } from '../scripts/load/histogram.ts'
 import type { LoadRun } from '../scripts/load/run.ts'
 import { loadPhase, SATURATION_CONCURRENCY, saturated } from './phase.ts'
 import { figure, ratio, type SectionContext, type SectionResult } from './section.ts'
-import { EXPORT_TO, procfileOf, runtimeAvailable, type SystemPool, type Tracing } from './systems.ts'
+import { procfileOf, runtimeAvailable, type SystemPool, type Tracing } from './systems.ts'
 
 const RUNTIMES: Runtime[] = ['bun', 'deno', 'workers']
 const WARMUP_MS = 2000
@@ -69,7 +69,7 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
     ],
     notes: [
       `Closed model, ${SATURATION_CONCURRENCY} concurrent users placing one-item orders; ${ROUNDS} rounds of ${PHASE_MS / 1000} s a side after ${WARMUP_MS / 1000} s of warm-up, sides alternating.`,
-      `Tracing on: every span sampled and exported over OTLP/protobuf to ${EXPORT_TO === 'collector' ? 'the collector' : 'an OTLP sink in the bench process'}; off: OTEL_SDK_DISABLED=true.`,
+      `Tracing on: every span sampled and exported over OTLP/protobuf to the collector that bun run dev starts; off: OTEL_SDK_DISABLED=true.`,
       ...remarks,
     ],
     data: { concurrency: SATURATION_CONCURRENCY, phaseMs: PHASE_MS, rounds: ROUNDS, runtimes: data },
