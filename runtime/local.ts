@@ -1,9 +1,10 @@
+import { setInterval, setTimeout } from 'node:timers'
 import { upstreamFetch } from '../shared/client.ts'
 import { databaseAuthToken, databaseUrl, type ServiceName, servicePort, serviceUrl } from '../shared/config.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
-import { createTelemetry } from '../shared/telemetry/provider.ts'
+import { createTelemetry, type Telemetry } from '../shared/telemetry/provider.ts'
 
 /**
  * Starts a service on a runtime with a file system (Bun, Deno): opens its libSQL database, applies its drizzle
@@ -23,13 +24,26 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
   return { instance, telemetry, port: servicePort(env, service.name) }
 }
 
+/**
+ * On SIGTERM or SIGINT, spans still queued get a moment to leave (an unreachable collector must not hold the
+ * process up), then the process exits.
+ */
+export function exitOnStopSignal(telemetry: Telemetry): void {
+  const stop = () => Promise.race([telemetry.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]).finally(() => process.exit(0))
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+}
+
 /** Imported only by services that own data, so the gateway never loads libSQL's native driver (on Deno: no FFI). */
 async function openServiceDatabase(name: ServiceName, migrations: string, env: Env) {
   const { openDatabase } = await import('./database.ts')
   return openDatabase(databaseUrl(env, name), migrations, databaseAuthToken(env, name))
 }
 
-/** Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later. */
+/**
+ * Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later.
+ * Timers from `node:timers`: Deno's global `setInterval` returns a number, which has no `unref`.
+ */
 function repeat(sweep: () => Promise<unknown>, everyMs: number): void {
   let running = false
   const run = () => {

@@ -1,11 +1,10 @@
 import { createClient } from '@libsql/client'
 import type { Tracer } from '@opentelemetry/api'
-import type { Upstream } from '../shared/client.ts'
+import { type Upstream, upstreamFetch } from '../shared/client.ts'
 import { databaseAuthToken, databaseUrl, type ServiceName, serviceUrl } from '../shared/config.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
-import { tracedFetch } from '../shared/telemetry/fetch.ts'
 import { createTelemetry } from '../shared/telemetry/provider.ts'
 
 /** The parts of the Workers runtime this adapter uses (the project has no `@cloudflare/workers-types`). */
@@ -19,9 +18,10 @@ interface ExecutionContext {
 type Bindings = Record<string, unknown>
 
 /**
- * `export default workerFor(service)`: the Worker's module. The app and its telemetry are built once per isolate,
- * from the first request's env (a Worker has no env before that); spans are flushed after every request through
- * `ctx.waitUntil`, since timers do not run once a Worker has answered.
+ * `export default workerFor(service)`: the Worker's module. The service and its telemetry are built once per
+ * isolate, from the first event's env (a Worker has no env before that); spans are flushed after every request
+ * through `ctx.waitUntil`, since timers do not run once a Worker has answered. A service's sweep runs on the
+ * Worker's cron trigger.
  */
 export function workerFor(service: ServiceDefinition) {
   let started: ReturnType<typeof start> | undefined
@@ -29,7 +29,15 @@ export function workerFor(service: ServiceDefinition) {
     async fetch(request: Request, bindings: Bindings, ctx: ExecutionContext): Promise<Response> {
       started ??= start(service, bindings)
       try {
-        return await started.app.fetch(request)
+        return await started.instance.fetch(request)
+      } finally {
+        ctx.waitUntil(started.telemetry.flush())
+      }
+    },
+    async scheduled(_controller: unknown, bindings: Bindings, ctx: ExecutionContext): Promise<void> {
+      started ??= start(service, bindings)
+      try {
+        await started.instance.sweep?.()
       } finally {
         ctx.waitUntil(started.telemetry.flush())
       }
@@ -45,13 +53,13 @@ function start(service: ServiceDefinition, bindings: Bindings) {
     resource: { 'process.runtime.name': 'workerd' },
     batch: { scheduledDelayMillis: 0 },
   })
-  const app = service.create({
+  const instance = service.create({
     env,
     telemetry,
     database: service.migrations ? openDatabase(service.name, env, telemetry.tracer) : undefined,
     upstream: (name) => upstream(name, bindings, env, telemetry.tracer),
   })
-  return { app, telemetry }
+  return { instance, telemetry }
 }
 
 /** libSQL over HTTP (`@libsql/client` resolves to its web build under workerd). Migrations are a deploy step. */
@@ -68,7 +76,7 @@ function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
 function upstream(name: ServiceName, bindings: Bindings, env: Env, tracer: Tracer): Upstream {
   const binding = bindings[name.toUpperCase()] as ServiceBinding | undefined
   if (binding && !env[`${name.toUpperCase()}_URL`]) {
-    return { baseUrl: `http://${name}.internal`, fetch: tracedFetch(tracer, (input, init) => binding.fetch(new Request(input, init))) }
+    return { baseUrl: `http://${name}.internal`, fetch: upstreamFetch(tracer, (input, init) => binding.fetch(new Request(input, init))) }
   }
-  return { baseUrl: serviceUrl(env, name), fetch: tracedFetch(tracer, fetch) }
+  return { baseUrl: serviceUrl(env, name), fetch: upstreamFetch(tracer, fetch) }
 }
