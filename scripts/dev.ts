@@ -34,7 +34,8 @@ if (entries.some((entry) => entry.name === 'sqld')) {
 }
 const width = Math.max(...entries.map((entry) => entry.name.length))
 const colours = [36, 33, 32, 35, 34, 91, 96]
-let stopping = false
+/** Set once stopping has begun; settles never (the runner exits). */
+let stopping: Promise<never> | undefined
 const children: { entry: ProcessEntry; child: Bun.Subprocess<'ignore', 'pipe', 'pipe'> }[] = []
 
 /** Each line runs in a process group of its own, so stopping it stops what it started (wrangler's workerd). */
@@ -64,6 +65,8 @@ else {
 }
 
 await Promise.all(children.map(({ entry }) => waitUntilHealthy(entry)))
+// A line that failed while the others were starting: never report ready.
+if (stopping) await stopping
 const url = (name: ServiceName) => `http://localhost:${servicePort(env, name)}`
 log(`ready on ${label}: gateway ${url('gateway')}`)
 log(`  curl ${url('gateway')}/api/products`)
@@ -86,15 +89,15 @@ async function waitUntilHealthy(entry: ProcessEntry): Promise<void> {
   }
 }
 
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
     children.forEach(({ child }) => signalGroup(child.pid, 'SIGTERM'))
     const deadline = Date.now() + 5000
     while (Date.now() < deadline && children.some(({ child }) => signalGroup(child.pid, 0))) await Bun.sleep(50)
     children.forEach(({ child }) => signalGroup(child.pid, 'SIGKILL'))
-  }
-  process.exit(code)
+    process.exit(code)
+  })()
+  return stopping
 }
 
 /** Signals every process of a line; false when none is left. */
