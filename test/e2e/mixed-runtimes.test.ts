@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +6,9 @@ import { SPAN_KIND } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { type RunningSystem, startProcfile } from '../support/system.ts'
 import { traceTree } from '../support/trace-tree.ts'
+
+// These tests start real processes and wait for their traces; the 5 s default is too short.
+setDefaultTimeout(60_000)
 
 // The gateway on Bun, order on workerd (alone in its `wrangler dev`, so it reaches inventory and payment over HTTP
 // at their `*_URL` instead of service bindings), inventory and payment on Deno, all databases on local sqld.
