@@ -14,7 +14,7 @@ for (const { name, migrations } of databaseServices) {
     try {
       const client = await openDatabase(url, migrations!, databaseAuthToken(process.env, name))
       client.close()
-      console.log(`${name}: migrations applied to ${new URL(url).origin}`)
+      console.log(`${name}: migrations applied to ${url.split('?')[0]}`) // a query may hold a token
       break
     } catch (error) {
       if (!isConnectionRefused(error) || Date.now() > deadline) throw error
