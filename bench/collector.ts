@@ -9,7 +9,7 @@ import { createCollectorApp } from '../collector/app.ts'
 import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
 import * as schema from '../collector/schema.ts'
 import { DEFAULT_SETTINGS } from '../collector/settings.ts'
-import { openDatabase } from '../runtime/local.ts'
+import { openDatabase } from '../runtime/database.ts'
 import { figure, type SectionRun } from './section.ts'
 
 export interface CollectorFigures {

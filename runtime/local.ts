@@ -1,14 +1,10 @@
-import { mkdir } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
-import { createClient } from '@libsql/client'
-import { drizzle } from 'drizzle-orm/libsql'
-import { migrate } from 'drizzle-orm/libsql/migrator'
+import { setInterval, setTimeout } from 'node:timers'
 import { upstreamFetch } from '../shared/client.ts'
-import { databaseUrl, servicePort, serviceUrl } from '../shared/config.ts'
+import { databaseAuthToken, databaseUrl, type ServiceName, servicePort, serviceUrl } from '../shared/config.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
-import { createTelemetry } from '../shared/telemetry/provider.ts'
+import { createTelemetry, type Telemetry } from '../shared/telemetry/provider.ts'
 
 /**
  * Starts a service on a runtime with a file system (Bun, Deno): opens its libSQL database, applies its drizzle
@@ -16,7 +12,7 @@ import { createTelemetry } from '../shared/telemetry/provider.ts'
  */
 export async function startLocal(service: ServiceDefinition, env: Env, runtime: Record<string, string>) {
   const telemetry = createTelemetry({ env, serviceName: service.name, resource: runtime })
-  const database = service.migrations ? await openDatabase(databaseUrl(env, service.name), service.migrations) : undefined
+  const database = service.migrations ? await openServiceDatabase(service.name, service.migrations, env) : undefined
   const instance = service.create({
     env,
     telemetry,
@@ -28,19 +24,26 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
   return { instance, telemetry, port: servicePort(env, service.name) }
 }
 
-export async function openDatabase(url: string, migrations: string) {
-  if (url.startsWith('file:')) await mkdir(new URL('.', new URL(url, `file://${process.cwd()}/`)), { recursive: true })
-  const client = createClient({ url })
-  if (url.startsWith('file:')) {
-    // Tests and tools read the file while the service writes it.
-    await client.execute('PRAGMA journal_mode = WAL')
-    await client.execute('PRAGMA busy_timeout = 5000')
-  }
-  await migrate(drizzle(client), { migrationsFolder: fileURLToPath(new URL(`../${migrations}`, import.meta.url)) })
-  return client
+/**
+ * On SIGTERM or SIGINT, spans still queued get a moment to leave (an unreachable collector must not hold the
+ * process up), then the process exits.
+ */
+export function exitOnStopSignal(telemetry: Telemetry): void {
+  const stop = () => Promise.race([telemetry.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]).finally(() => process.exit(0))
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
 }
 
-/** Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later. */
+/** Imported only by services that own data, so the gateway never loads libSQL's native driver (on Deno: no FFI). */
+async function openServiceDatabase(name: ServiceName, migrations: string, env: Env) {
+  const { openDatabase } = await import('./database.ts')
+  return openDatabase(databaseUrl(env, name), migrations, databaseAuthToken(env, name))
+}
+
+/**
+ * Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later.
+ * Timers from `node:timers`: Deno's global `setInterval` returns a number, which has no `unref`.
+ */
 function repeat(sweep: () => Promise<unknown>, everyMs: number): void {
   let running = false
   const run = () => {

@@ -1,15 +1,22 @@
-// `bun run dev [--runtime bun|deno|workers]`: starts every process of the runtime's Procfile with prefixed,
-// coloured output, waits for each /healthz, and stops them all on Ctrl-C or SIGTERM.
+// `bun run dev [--runtime bun|deno|workers] [--procfile FILE]`: starts every process of the runtime's Procfile
+// (or of FILE) with prefixed, coloured output, waits for each /healthz, and stops them all on Ctrl-C or SIGTERM.
 // A small runner of our own rather than foreman or concurrently: neither waits for health checks nor fails the
 // start when a process dies before it is ready, and we need both for `bun run dev` and the end-to-end tests.
+//
+// Procfile conventions: a line named after a service (gateway, order, …, collector) is ready when that service's
+// /healthz answers; a `release` line is a one-off step, as on Heroku: the lines after it start once it has exited 0
+// (the Workers' migrations); a `sqld` line is a local libSQL server per database, which the services then use.
+// Commands can name every port: `$GATEWAY_PORT` … `$COLLECTOR_PORT`.
 import { parseArgs } from 'node:util'
 import { DEFAULT_PORTS, type ServiceName, servicePort } from '../shared/config.ts'
+import { localSqldServers } from './databases.ts'
 import { parseProcfile, type ProcessEntry } from './procfile.ts'
 
-const { values } = parseArgs({ options: { runtime: { type: 'string', default: 'bun' } } })
-const runtime = values.runtime!
+const { values } = parseArgs({ options: { runtime: { type: 'string', default: 'bun' }, procfile: { type: 'string' } } })
 const procfiles: Record<string, string> = { bun: 'Procfile', deno: 'Procfile.deno', workers: 'Procfile.workers' }
-if (!procfiles[runtime]) fail(`unknown runtime "${runtime}": use bun, deno or workers`)
+const procfile = values.procfile ?? procfiles[values.runtime!]
+if (!procfile) fail(`unknown runtime "${values.runtime}": use bun, deno or workers`)
+const label = values.procfile ?? values.runtime!
 
 const env: Record<string, string | undefined> = {
   DATA_DIR: './data',
@@ -19,31 +26,49 @@ const env: Record<string, string | undefined> = {
   FORCE_COLOR: '1',
 }
 env.OTEL_EXPORTER_OTLP_ENDPOINT ??= `http://localhost:${servicePort(env, 'collector')}`
+for (const name of Object.keys(DEFAULT_PORTS) as ServiceName[]) env[`${name.toUpperCase()}_PORT`] = String(servicePort(env, name))
 
-const entries = parseProcfile(await Bun.file(procfiles[runtime]!).text())
+const entries = parseProcfile(await Bun.file(procfile).text())
+if (entries.some((entry) => entry.name === 'sqld')) {
+  for (const { name, url } of localSqldServers(env)) env[`${name.toUpperCase()}_DB_URL`] ??= url
+}
 const width = Math.max(...entries.map((entry) => entry.name.length))
 const colours = [36, 33, 32, 35, 34, 91, 96]
-let stopping = false
+/** Set once stopping has begun; settles never (the runner exits). */
+let stopping: Promise<never> | undefined
+const children: { entry: ProcessEntry; child: Bun.Subprocess<'ignore', 'pipe', 'pipe'> }[] = []
 
-const children = entries.map((entry, index) => {
-  const prefix = `\x1b[${colours[index % colours.length]}m${entry.name.padEnd(width)} |\x1b[0m `
-  const child = Bun.spawn(['sh', '-c', `exec ${entry.command}`], { env, stdout: 'pipe', stderr: 'pipe' })
+/** Each line runs in a process group of its own, so stopping it stops what it started (wrangler's workerd). */
+function start(entry: ProcessEntry) {
+  const prefix = `\x1b[${colours[entries.indexOf(entry) % colours.length]}m${entry.name.padEnd(width)} |\x1b[0m `
+  const child = Bun.spawn(['sh', '-c', `exec ${entry.command}`], { env, stdout: 'pipe', stderr: 'pipe', detached: true })
   void pipeLines(child.stdout, prefix, process.stdout)
   void pipeLines(child.stderr, prefix, process.stderr)
   child.exited.then((code) => {
-    if (stopping) return
+    if (stopping || (entry.name === 'release' && code === 0)) return
     log(`${entry.name} exited with code ${code}; stopping everything`)
     void stop(1)
   })
-  return { entry, child }
-})
+  children.push({ entry, child })
+  return child
+}
 
 process.once('SIGINT', () => void stop(0))
 process.once('SIGTERM', () => void stop(0))
 
+const release = entries.findIndex((entry) => entry.name === 'release')
+if (release < 0) entries.forEach(start)
+else {
+  entries.slice(0, release).forEach(start)
+  if ((await start(entries[release]!).exited) !== 0) await stop(1)
+  entries.slice(release + 1).forEach(start)
+}
+
 await Promise.all(children.map(({ entry }) => waitUntilHealthy(entry)))
+// A line that failed while the others were starting: never report ready.
+if (stopping) await stopping
 const url = (name: ServiceName) => `http://localhost:${servicePort(env, name)}`
-log(`ready on ${runtime}: gateway ${url('gateway')}`)
+log(`ready on ${label}: gateway ${url('gateway')}`)
 log(`  curl ${url('gateway')}/api/products`)
 if (entries.some((entry) => entry.name === 'collector')) log(`  traces: ${url('collector')}  (or bun run traces slow --min 100ms)`)
 log('  Ctrl-C stops everything')
@@ -64,15 +89,25 @@ async function waitUntilHealthy(entry: ProcessEntry): Promise<void> {
   }
 }
 
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true
-    for (const { child } of children) child.kill('SIGTERM')
-    const forced = setTimeout(() => children.forEach(({ child }) => child.kill('SIGKILL')), 5000)
-    await Promise.all(children.map(({ child }) => child.exited))
-    clearTimeout(forced)
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
+    children.forEach(({ child }) => signalGroup(child.pid, 'SIGTERM'))
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline && children.some(({ child }) => signalGroup(child.pid, 0))) await Bun.sleep(50)
+    children.forEach(({ child }) => signalGroup(child.pid, 'SIGKILL'))
+    process.exit(code)
+  })()
+  return stopping
+}
+
+/** Signals every process of a line; false when none is left. */
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal)
+    return true
+  } catch {
+    return false
   }
-  process.exit(code)
 }
 
 async function pipeLines(stream: ReadableStream<Uint8Array>, prefix: string, out: NodeJS.WriteStream) {

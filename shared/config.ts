@@ -31,6 +31,11 @@ export function databaseUrl(env: Env, name: ServiceName): string {
   return `file:${dir}/${name}.db`
 }
 
+/** `ORDER_DB_AUTH_TOKEN` …: the token of a remote database (Turso); none for files and a local sqld. */
+export function databaseAuthToken(env: Env, name: ServiceName): string | undefined {
+  return env[`${envPrefix(name)}_DB_AUTH_TOKEN`] || undefined
+}
+
 /** A positive integer from the environment, or the default. */
 export function numberSetting(env: Env, key: string, fallback: number): number {
   const value = Number(env[key])

@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/libsql'
 import { createCollectorApp } from '../../collector/app.ts'
 import * as schema from '../../collector/schema.ts'
 import { type CollectorSettings, DEFAULT_SETTINGS } from '../../collector/settings.ts'
-import { openDatabase } from '../../runtime/local.ts'
+import { openDatabase } from '../../runtime/database.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 

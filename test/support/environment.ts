@@ -7,7 +7,8 @@ export const repositoryRoot = new URL('../../', import.meta.url).pathname
 
 /** Free ports (a random block, away from the dev defaults) and a fresh data folder for one system under test. */
 export async function freshEnvironment(label: string) {
-  const base = freePortBlock(6)
+  // Eight: the four services, the collector, and one local sqld per database (SQLD_PORT and the two after it).
+  const base = freePortBlock(8)
   const ports = { gateway: base, order: base + 1, inventory: base + 2, payment: base + 3, collector: base + 4, sqld: base + 5 }
   const dataDir = await mkdtemp(join(tmpdir(), `shop-${label}-`))
   const env: Record<string, string> = {

@@ -16,6 +16,8 @@ export interface FlatSpan {
   name: string
   kind: number
   service: string
+  /** The resource's `process.runtime.name`: which runtime the span came from. */
+  runtime: string | undefined
   startNs: bigint
   endNs: bigint
   attributes: Record<string, unknown>
@@ -26,7 +28,9 @@ export interface FlatSpan {
 export function flattenExportRequest(body: unknown): FlatSpan[] {
   const request = body as { resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: any[] }[] }[] }
   return (request.resourceSpans ?? []).flatMap((resourceSpans) => {
-    const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'])
+    const resource = attributesOf(resourceSpans.resource?.attributes)
+    const service = String(resource['service.name'])
+    const runtime = resource['process.runtime.name'] as string | undefined
     return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
       (scope.spans ?? []).map((span) => ({
         traceId: span.traceId,
@@ -35,6 +39,7 @@ export function flattenExportRequest(body: unknown): FlatSpan[] {
         name: span.name,
         kind: span.kind,
         service,
+        runtime,
         startNs: BigInt(span.startTimeUnixNano),
         endNs: BigInt(span.endTimeUnixNano),
         attributes: attributesOf(span.attributes),

@@ -1,0 +1,61 @@
+// `bun bench/bundle-size.ts`: each Worker's bundle as `wrangler deploy --dry-run` builds it (nothing is uploaded),
+// raw and gzip; Workers' limit applies to the gzip size: 3 MB on the Free plan, 10 MB on Paid.
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+
+export const WORKERS = ['gateway', 'order', 'inventory', 'payment'] as const
+export const FREE_PLAN_LIMIT_BYTES = 3 * 1024 * 1024
+
+export interface BundleSize {
+  worker: (typeof WORKERS)[number]
+  bytes: number
+  gzipBytes: number
+  /** Raw bytes of the tracing in the bundle: `shared/telemetry/` and the OpenTelemetry packages it uses. */
+  telemetryBytes: number
+}
+
+const TELEMETRY_SOURCE = /(node_modules\/@opentelemetry\/|shared\/telemetry\/)/
+
+const root = new URL('../', import.meta.url).pathname
+
+/** Builds every Worker with `wrangler deploy --dry-run --outdir <outdir>/<worker>` and measures `worker.js`. */
+export async function measureBundles(outdir?: string): Promise<BundleSize[]> {
+  const base = outdir ?? (await mkdtemp(join(tmpdir(), 'worker-bundles-')))
+  return Promise.all(
+    WORKERS.map(async (worker) => {
+      const dir = join(base, worker)
+      const build = Bun.spawn(['node_modules/.bin/wrangler', 'deploy', '--dry-run', '--outdir', dir, '--metafile', '-c', `wrangler/${worker}.toml`], {
+        cwd: root,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      const [code, stdout, stderr] = await Promise.all([build.exited, new Response(build.stdout).text(), new Response(build.stderr).text()])
+      if (code !== 0) throw new Error(`wrangler deploy --dry-run failed for ${worker}:\n${stdout}${stderr}`)
+      const bundle = await readFile(join(dir, 'worker.js'))
+      return { worker, bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength, telemetryBytes: await telemetryBytes(dir) }
+    }),
+  )
+}
+
+/** From esbuild's metafile: what each input file contributes to the output. */
+async function telemetryBytes(dir: string): Promise<number> {
+  const meta = JSON.parse(await readFile(join(dir, 'bundle-meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>
+  }
+  const [, output] = Object.entries(meta.outputs).find(([path]) => path.endsWith('worker.js'))!
+  return Object.entries(output.inputs)
+    .filter(([path]) => TELEMETRY_SOURCE.test(path))
+    .reduce((total, [, input]) => total + input.bytesInOutput, 0)
+}
+
+if (import.meta.main) {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+  const sizes = await measureBundles()
+  console.table(
+    sizes.map(({ worker, bytes, gzipBytes, telemetryBytes }) => ({ worker, raw: kib(bytes), gzip: kib(gzipBytes), 'telemetry (raw)': kib(telemetryBytes) })),
+  )
+  console.log(`Workers' limit (gzip): ${kib(FREE_PLAN_LIMIT_BYTES)} on the Free plan, 10 MiB on Paid`)
+}

@@ -1,0 +1,82 @@
+import { createClient } from '@libsql/client'
+import type { Tracer } from '@opentelemetry/api'
+import { type Upstream, upstreamFetch } from '../shared/client.ts'
+import { databaseAuthToken, databaseUrl, type ServiceName, serviceUrl } from '../shared/config.ts'
+import type { ServiceDefinition } from '../shared/service.ts'
+import type { Env } from '../shared/telemetry/config.ts'
+import { tracedDatabase } from '../shared/telemetry/db.ts'
+import { createTelemetry } from '../shared/telemetry/provider.ts'
+
+/** The parts of the Workers runtime this adapter uses (the project has no `@cloudflare/workers-types`). */
+interface ServiceBinding {
+  fetch(request: Request): Promise<Response>
+}
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void
+}
+/** A Worker's env: string vars and secrets, and bindings such as `INVENTORY`. */
+type Bindings = Record<string, unknown>
+
+/**
+ * `export default workerFor(service)`: the Worker's module. The service and its telemetry are built once per
+ * isolate, from the first event's env (a Worker has no env before that); spans are flushed after every request
+ * through `ctx.waitUntil`, since timers do not run once a Worker has answered. A service's sweep runs on the
+ * Worker's cron trigger.
+ */
+export function workerFor(service: ServiceDefinition) {
+  let started: ReturnType<typeof start> | undefined
+  return {
+    async fetch(request: Request, bindings: Bindings, ctx: ExecutionContext): Promise<Response> {
+      started ??= start(service, bindings)
+      try {
+        return await started.instance.fetch(request)
+      } finally {
+        ctx.waitUntil(started.telemetry.flush())
+      }
+    },
+    async scheduled(_controller: unknown, bindings: Bindings, ctx: ExecutionContext): Promise<void> {
+      started ??= start(service, bindings)
+      try {
+        await started.instance.sweep?.()
+      } finally {
+        ctx.waitUntil(started.telemetry.flush())
+      }
+    },
+  }
+}
+
+function start(service: ServiceDefinition, bindings: Bindings) {
+  const env: Env = Object.fromEntries(Object.entries(bindings).filter(([, value]) => typeof value === 'string')) as Env
+  const telemetry = createTelemetry({
+    env,
+    serviceName: service.name,
+    resource: { 'process.runtime.name': 'workerd' },
+    batch: { scheduledDelayMillis: 0 },
+  })
+  const instance = service.create({
+    env,
+    telemetry,
+    database: service.migrations ? openDatabase(service.name, env, telemetry.tracer) : undefined,
+    upstream: (name) => upstream(name, bindings, env, telemetry.tracer),
+  })
+  return { instance, telemetry }
+}
+
+/** libSQL over HTTP (`@libsql/client` resolves to its web build under workerd). Migrations are a deploy step. */
+function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
+  const url = databaseUrl(env, name)
+  if (url.startsWith('file:')) throw new Error(`${name.toUpperCase()}_DB_URL must be a libsql:, https: or http: URL on Workers`)
+  return tracedDatabase(tracer, createClient({ url, authToken: databaseAuthToken(env, name) }), url)
+}
+
+/**
+ * Another service through its service binding (`ORDER`, `INVENTORY`, `PAYMENT`), or over HTTP when `*_URL` is set:
+ * that is how a Worker reaches a service running on another runtime.
+ */
+function upstream(name: ServiceName, bindings: Bindings, env: Env, tracer: Tracer): Upstream {
+  const binding = bindings[name.toUpperCase()] as ServiceBinding | undefined
+  if (binding && !env[`${name.toUpperCase()}_URL`]) {
+    return { baseUrl: `http://${name}.internal`, fetch: upstreamFetch(tracer, (input, init) => binding.fetch(new Request(input, init))) }
+  }
+  return { baseUrl: serviceUrl(env, name), fetch: upstreamFetch(tracer, fetch) }
+}

@@ -1,0 +1,4 @@
+import { workerFor } from '../../runtime/workers.ts'
+import { orderService } from './service.ts'
+
+export default workerFor(orderService)
