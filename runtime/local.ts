@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
 import { upstreamFetch } from '../shared/client.ts'
 import { databaseUrl, servicePort, serviceUrl } from '../shared/config.ts'
-import type { ServiceDefinition } from '../shared/service.ts'
+import type { BackgroundTask, ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
 import { createTelemetry } from '../shared/telemetry/provider.ts'
@@ -24,7 +24,7 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
     upstream: (name) => ({ baseUrl: serviceUrl(env, name), fetch: upstreamFetch(telemetry.tracer, fetch) }),
     crash: () => process.kill(process.pid, 'SIGKILL'),
   })
-  if (instance.sweep) repeat(instance.sweep, instance.sweepEveryMs ?? 15_000)
+  for (const task of instance.tasks ?? []) repeat(task)
   return { instance, telemetry, port: servicePort(env, service.name) }
 }
 
@@ -40,18 +40,19 @@ export async function openDatabase(url: string, migrations: string) {
   return client
 }
 
-/** Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later. */
-function repeat(sweep: () => Promise<unknown>, everyMs: number): void {
+/** Runs the task now and then every `everyMs`, one run at a time; a failed run is logged and tried again later. */
+function repeat(task: BackgroundTask): void {
   let running = false
   const run = () => {
     if (running) return
     running = true
-    sweep()
-      .catch((error) => console.error('sweep failed, will retry:', error instanceof Error ? error.message : error))
+    task
+      .run()
+      .catch((error) => console.error(`${task.name} failed, will retry:`, error instanceof Error ? error.message : error))
       .finally(() => {
         running = false
       })
   }
   setTimeout(run, 0)
-  setInterval(run, everyMs).unref()
+  setInterval(run, task.everyMs).unref()
 }
