@@ -9,7 +9,7 @@ import { orderService } from '../../services/order/service.ts'
 import { paymentService } from '../../services/payment/service.ts'
 import { upstreamFetch } from '../../shared/client.ts'
 import type { ServiceName } from '../../shared/config.ts'
-import type { ServiceDefinition } from '../../shared/service.ts'
+import type { ServiceDefinition, ServiceInstance } from '../../shared/service.ts'
 import { tracedDatabase } from '../../shared/telemetry/db.ts'
 import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { captureTelemetry } from './capture.ts'
@@ -30,7 +30,7 @@ const definitions: Record<ShopService, ServiceDefinition> = {
 export async function inProcessShop(options: { env?: Record<string, string>; interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>> } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-'))
   const env = { FAULTS: 'on', PAYMENT_PROVIDER_LATENCY_MS: '1', ...options.env }
-  const apps = {} as Record<ShopService, { fetch(request: Request): Response | Promise<Response> }>
+  const apps = {} as Record<ShopService, ServiceInstance>
   const databases = {} as Record<string, Client>
   const captures = [] as ReturnType<typeof captureTelemetry>[]
   const direct = (name: ShopService): Fetch => async (input, init) => apps[name].fetch(new Request(input, init))
@@ -57,6 +57,18 @@ export async function inProcessShop(options: { env?: Record<string, string>; int
     databases: databases as Record<'order' | 'inventory' | 'payment', Client>,
     /** A request to the gateway, as a user sends it. */
     request: (path: string, init?: RequestInit) => apps.gateway.fetch(new Request(`http://gateway.internal${path}`, init)),
+    /** Runs the order service's background task `name` once, as the runtime's timer would. */
+    runTask: (name: string) => apps.order.tasks!.find((task) => task.name === name)!.run(),
+    /** Posts a batch of orders to the gateway as NDJSON. */
+    importBatch: (orders: unknown[], headers: Record<string, string> = {}, signal?: AbortSignal) =>
+      apps.gateway.fetch(
+        new Request('http://gateway.internal/api/orders/batch', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', ...headers },
+          body: orders.map((order) => JSON.stringify(order)).join('\n'),
+          signal,
+        }),
+      ),
     placeOrder: (body: unknown, headers: Record<string, string> = {}) =>
       apps.gateway.fetch(
         new Request('http://gateway.internal/api/orders', {
