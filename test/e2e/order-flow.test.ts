@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { SPAN_KIND, STATUS } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { type RunningSystem, runtimes, startSystem } from '../support/system.ts'
 import { traceTree } from '../support/trace-tree.ts'
+
+// Bun applies test/setup.ts's default timeout to the first test file only: each end-to-end file sets its own.
+setDefaultTimeout(60_000)
 
 for (const runtime of runtimes) {
   describe(`order flow on ${runtime}`, () => {

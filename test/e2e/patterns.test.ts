@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { waitUntil } from '../support/environment.ts'
 import { type FlatSpan, SPAN_KIND, STATUS } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { startProcesses } from '../support/processes.ts'
+
+// Bun applies test/setup.ts's default timeout to the first test file only: each end-to-end file sets its own.
+setDefaultTimeout(60_000)
 
 // The patterns of issue 6 over HTTP on real processes: batch import, outbox delivery to a webhook, cancellation.
 describe('batch import and outbox on real processes', () => {

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Client } from '@libsql/client'
 import { waitUntil } from '../support/environment.ts'
 import { STATUS } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { startProcesses } from '../support/processes.ts'
+
+// Bun applies test/setup.ts's default timeout to the first test file only: each end-to-end file sets its own.
+setDefaultTimeout(60_000)
 
 const rows = async (db: Client, sql: string, args: (string | number)[] = []) => (await db.execute({ sql, args })).rows
 

@@ -1,5 +1,8 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { startProcesses } from '../support/processes.ts'
+
+// Bun applies test/setup.ts's default timeout to the first test file only: each end-to-end file sets its own.
+setDefaultTimeout(60_000)
 
 /** Collectors that fail in the ways real ones do. */
 function brokenCollector(kind: 'hanging' | 'unavailable') {
