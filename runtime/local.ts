@@ -1,7 +1,7 @@
 import { setInterval, setTimeout } from 'node:timers'
 import { upstreamFetch } from '../shared/client.ts'
 import { databaseAuthToken, databaseUrl, type ServiceName, servicePort, serviceUrl } from '../shared/config.ts'
-import type { ServiceDefinition } from '../shared/service.ts'
+import type { BackgroundTask, ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
 import { createTelemetry, type Telemetry } from '../shared/telemetry/provider.ts'
@@ -20,7 +20,7 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
     upstream: (name) => ({ baseUrl: serviceUrl(env, name), fetch: upstreamFetch(telemetry.tracer, fetch) }),
     crash: () => process.kill(process.pid, 'SIGKILL'),
   })
-  if (instance.sweep) repeat(instance.sweep, instance.sweepEveryMs ?? 15_000)
+  for (const task of instance.tasks ?? []) repeat(task)
   return { instance, telemetry, port: servicePort(env, service.name) }
 }
 
@@ -41,20 +41,21 @@ async function openServiceDatabase(name: ServiceName, migrations: string, env: E
 }
 
 /**
- * Runs `sweep` now and then every `everyMs`, one run at a time; a failed run is logged and tried again later.
+ * Runs the task now and then every `everyMs`, one run at a time; a failed run is logged and tried again later.
  * Timers from `node:timers`: Deno's global `setInterval` returns a number, which has no `unref`.
  */
-function repeat(sweep: () => Promise<unknown>, everyMs: number): void {
+function repeat(task: BackgroundTask): void {
   let running = false
   const run = () => {
     if (running) return
     running = true
-    sweep()
-      .catch((error) => console.error('sweep failed, will retry:', error instanceof Error ? error.message : error))
+    task
+      .run()
+      .catch((error) => console.error(`${task.name} failed, will retry:`, error instanceof Error ? error.message : error))
       .finally(() => {
         running = false
       })
   }
   setTimeout(run, 0)
-  setInterval(run, everyMs).unref()
+  setInterval(run, task.everyMs).unref()
 }

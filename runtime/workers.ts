@@ -20,8 +20,8 @@ type Bindings = Record<string, unknown>
 /**
  * `export default workerFor(service)`: the Worker's module. The service and its telemetry are built once per
  * isolate, from the first event's env (a Worker has no env before that); spans are flushed after every request
- * through `ctx.waitUntil`, since timers do not run once a Worker has answered. A service's sweep runs on the
- * Worker's cron trigger.
+ * through `ctx.waitUntil`, since timers do not run once a Worker has answered. A service's background tasks run
+ * on the Worker's cron trigger.
  */
 export function workerFor(service: ServiceDefinition) {
   let started: ReturnType<typeof start> | undefined
@@ -37,7 +37,7 @@ export function workerFor(service: ServiceDefinition) {
     async scheduled(_controller: unknown, bindings: Bindings, ctx: ExecutionContext): Promise<void> {
       started ??= start(service, bindings)
       try {
-        await started.instance.sweep?.()
+        await Promise.all((started.instance.tasks ?? []).map((task) => task.run()))
       } finally {
         ctx.waitUntil(started.telemetry.flush())
       }

@@ -42,9 +42,14 @@ export function deadlineFetch(base: Fetch): Fetch {
     if (left <= 0) throw new DOMException('the request deadline has passed', 'TimeoutError')
     const headers = new Headers(request.headers)
     headers.set(BUDGET_HEADER, String(Math.floor(left)))
-    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(left)])
-    return base(new Request(request, { headers, signal }))
+    return base(new Request(request, { headers, signal: withDeadline(request.signal) }))
   }
+}
+
+/** `signal`, made to abort also when the active request's deadline passes (a TimeoutError). */
+export function withDeadline(signal: AbortSignal): AbortSignal {
+  const left = timeLeft()
+  return left === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(Math.max(left, 0))])
 }
 
 /** Refuses to start a change the caller has already given up on (it would outlive the caller's compensation). */

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'order_not_found'
   | 'unknown_item'
   | 'insufficient_inventory'
+  | 'user_not_allowed'
   | 'payment_declined'
   | 'payment_timeout'
   | 'upstream_unavailable'

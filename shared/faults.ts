@@ -7,7 +7,7 @@ import { baggageValue } from './telemetry/propagation.ts'
  * that obeys it records it as `fault.injected`.
  * - `timeout`: every attempt hangs until it times out; `timeout:<n>`: only the first n attempts do
  * - `decline`: the payment provider declines
- * - `slow:<ms>`: the work takes ms longer (at most 60 s)
+ * - `slow:<ms>`: the work takes ms longer (at most 60 s); `fault.user=slow:<ms>` slows the order service's user check
  * - `crash:<step>`: the order service dies at that step of the saga (tests of crash recovery)
  */
 export type Fault = { value: string } & (
@@ -17,7 +17,7 @@ export type Fault = { value: string } & (
   | { kind: 'crash'; step: string }
 )
 
-export type FaultTarget = 'payment' | 'inventory' | 'order'
+export type FaultTarget = 'payment' | 'inventory' | 'order' | 'user'
 
 export function parseFault(value: string | undefined): Fault | undefined {
   if (!value) return undefined

@@ -15,12 +15,19 @@ export interface ServiceContext {
   crash?: () => void
 }
 
-/** A running service: its request handler and, for services that have one, a sweep the runtime repeats. */
+/** Background work a runtime repeats: at start, then every `everyMs`, one run at a time. */
+export interface BackgroundTask {
+  /** Says what it does in logs, e.g. `order recovery`. */
+  name: string
+  run: () => Promise<unknown>
+  everyMs: number
+}
+
+/** A running service: its request handler and, for services that have any, the background tasks the runtime repeats. */
 export interface ServiceInstance {
   fetch(request: Request): Response | Promise<Response>
-  /** Background repair (e.g. resolving orders a crash interrupted); runs at start and every `sweepEveryMs`. */
-  sweep?: () => Promise<unknown>
-  sweepEveryMs?: number
+  /** E.g. resolving orders a crash interrupted, delivering the outbox. */
+  tasks?: BackgroundTask[]
 }
 
 /** A service as the runtimes see it: everything but the runtime, so one definition serves Bun, Deno and Workers. */

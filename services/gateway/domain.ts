@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import type { InventoryApi } from '../inventory/client.ts'
 import type { Product } from '../inventory/domain.ts'
+import type { BatchOutcome } from '../order/batch.ts'
 import type { OrderApi } from '../order/client.ts'
 import type { Order, PlaceOrder } from '../order/domain.ts'
 
@@ -21,6 +22,15 @@ export class Gateway {
       const order = await this.deps.orders.place(request)
       span.setAttributes({ 'order.id': order.id, 'order.status': order.status, 'order.total': order.totalAmount })
       return order
+    })
+  }
+
+  /** Forwards a batch (one JSON order a line) to the order service's import; `signal` is the client's. */
+  importBatch(lines: string[], signal: AbortSignal): Promise<BatchOutcome[]> {
+    return inSpan(this.deps.tracer, 'api_gateway.import_batch', { attributes: { 'batch.size': lines.length } }, async (span) => {
+      const outcomes = await this.deps.orders.importBatch(lines.join('\n'), signal)
+      span.setAttribute('batch.paid', outcomes.filter((outcome) => outcome.status === 'paid').length)
+      return outcomes
     })
   }
 

@@ -9,6 +9,9 @@ const orderParam = z.object({ orderId: z.string().min(1).max(64) })
 export function createInventoryApp({ inventory, ...base }: AppBase & { inventory: Inventory }) {
   return serviceApp(base)
     .get('/products', async (c) => c.json(await inventory.listProducts()))
+    .get('/products/:id', validate('param', z.object({ id: z.string().min(1).max(64) })), async (c) =>
+      c.json(await inventory.product(c.req.valid('param').id, activeFault(base.env, 'inventory'))),
+    )
     .post('/availability', validate('json', z.object({ items: itemsSchema })), async (c) =>
       c.json({ items: await inventory.checkAvailability(c.req.valid('json').items, activeFault(base.env, 'inventory')) }),
     )

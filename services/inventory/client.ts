@@ -7,7 +7,9 @@ import type { PricedItem, Product, Reservation } from './domain.ts'
 /** The inventory service as its callers see it, over HTTP or a service binding. */
 export interface InventoryApi {
   listProducts(): Promise<Product[]>
-  checkAvailability(items: ItemRequest[]): Promise<PricedItem[]>
+  /** `signal` abandons the call (the order gave up on it). */
+  product(id: string, signal?: AbortSignal): Promise<Product>
+  checkAvailability(items: ItemRequest[], signal?: AbortSignal): Promise<PricedItem[]>
   reserve(orderId: string, items: ItemRequest[]): Promise<Reservation>
   release(orderId: string): Promise<Reservation | null>
   commit(orderId: string): Promise<Reservation | null>
@@ -18,7 +20,9 @@ export function createInventoryClient({ baseUrl, fetch }: Upstream): InventoryAp
   const call = <T>(pending: Promise<JsonResponse>) => unwrap<T>('inventory', pending)
   return {
     listProducts: () => call(api.products.$get()),
-    checkAvailability: async (items) => (await call<{ items: PricedItem[] }>(api.availability.$post({ json: { items } }))).items,
+    product: (id, signal) => call(api.products[':id'].$get({ param: { id } }, { init: { signal } })),
+    checkAvailability: async (items, signal) =>
+      (await call<{ items: PricedItem[] }>(api.availability.$post({ json: { items } }, { init: { signal } }))).items,
     reserve: (orderId, items) => call(api.reservations.$post({ json: { orderId, items } })),
     release: async (orderId) =>
       (await call<{ reservation: Reservation | null }>(api.reservations[':orderId'].release.$post({ param: { orderId } }))).reservation,

@@ -43,6 +43,16 @@ export class Inventory {
     return rows.map((row) => ({ id: row.id, name: row.name, price: toAmount(row.priceCents), available: row.available }))
   }
 
+  /** One product with its price and stock now; `404 unknown_item` if the catalogue does not have it. */
+  product(id: string, fault?: Fault): Promise<Product> {
+    return inSpan(this.tracer, 'inventory.get_product', { attributes: { 'item.id': id } }, async (span) => {
+      await obey(fault, span)
+      const [row] = await this.db.select().from(products).where(eq(products.id, id))
+      if (!row) throw new AppError(404, 'unknown_item', `unknown item: ${id}`, { unknownItems: [id] })
+      return { id: row.id, name: row.name, price: toAmount(row.priceCents), available: row.available }
+    })
+  }
+
   /** Prices the items and checks each is in stock: `404 unknown_item` or `409 insufficient_inventory` otherwise. */
   checkAvailability(items: ItemRequest[], fault?: Fault): Promise<PricedItem[]> {
     return inSpan(this.tracer, 'inventory.check_availability', { attributes: { 'items.count': items.length } }, async (span) => {

@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api'
+import type { Span, Tracer } from '@opentelemetry/api'
 import { and, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { timeLeft, withoutDeadline } from '../../shared/deadline.ts'
@@ -10,9 +10,10 @@ import { type ItemRequest, toAmount, toCents } from '../../shared/types.ts'
 import type { InventoryApi } from '../inventory/client.ts'
 import type { PricedItem } from '../inventory/domain.ts'
 import type { PaymentApi } from '../payment/client.ts'
-import type { Payment } from '../payment/domain.ts'
+import type { Outbox } from './outbox.ts'
+import type { Prechecks } from './prechecks.ts'
 import * as schema from './schema.ts'
-import { orderItems, orders, type OrderStatus } from './schema.ts'
+import { type NotificationKind, orderItems, orders, type OrderStatus } from './schema.ts'
 
 export type OrderDb = LibSQLDatabase<typeof schema>
 
@@ -37,6 +38,8 @@ export interface OrderDeps {
   db: OrderDb
   inventory: InventoryApi
   payment: PaymentApi
+  prechecks: Prechecks
+  outbox: Outbox
   tracer: Tracer
   /** The fault asked of the order service for the active request (`crash:<step>` in tests). */
   fault?: () => Fault | undefined
@@ -54,53 +57,78 @@ export const DEFAULT_STALE_AFTER_MS = 30_000
 const SETTLE_POLL_MS = 50
 
 /**
- * The order saga: check inventory → record the order → reserve inventory → charge → mark paid. A failure after
- * the record exists is compensated: the reservation is released and the order cancelled, keeping why. An order
- * left half-way by a crash is resolved by `recover()`.
+ * Where an order stands once `attempt` is done: a repeated request already answered, an order charged and ready to
+ * complete, or an order recorded that then failed and must be compensated.
+ */
+export type Attempt =
+  | { kind: 'answered'; order: Order }
+  | { kind: 'charged'; order: Order; paymentId: string }
+  | { kind: 'failed'; order: Order; error: unknown }
+
+/**
+ * The order saga: pre-checks (stock, user, prices) → record the order → reserve inventory → charge → mark paid. A
+ * failure after the record exists is compensated: the reservation is released and the order cancelled, keeping why.
+ * Both ends write their notification to the outbox in the transaction that changes the status. An order left
+ * half-way by a crash is resolved by `recover()`. `attempt` and `settle` are the two halves, apart for the batch
+ * import's process and notify stages.
  */
 export class Orders {
   constructor(private readonly deps: OrderDeps) {}
 
   place(request: PlaceOrder): Promise<Order> {
-    const { tracer, inventory, payment } = this.deps
     const attributes = { 'user.id': request.userId, 'items.count': request.items.length, 'request.id': request.requestId }
-    return inSpan(tracer, 'order_service.create_order', { attributes }, async (span) => {
-      const earlier = request.requestId ? await this.findByRequestId(request.requestId) : undefined
-      if (earlier) return this.replay(earlier)
+    return inSpan(this.deps.tracer, 'order_service.create_order', { attributes }, async (span) => this.settle(await this.attempt(request, span), span))
+  }
 
-      const priced = await inSpan(tracer, 'check_inventory', { attributes: { 'items.count': request.items.length } }, () =>
-        inventory.checkAvailability(request.items),
-      )
-      const { order, created } = await inSpan(tracer, 'create_order_record', {}, () => this.record(request, priced))
-      span.setAttribute('order.id', order.id)
-      if (!created) return this.replay(order)
-      span.setAttribute('order.total', order.totalAmount)
-      this.checkpoint('after_record')
+  /**
+   * Everything up to the charge. Throws when nothing was recorded (a failed pre-check, the failure a repeated request
+   * got); a failure once the order exists is returned for `settle` to compensate. `signal` stops the pre-checks;
+   * once the order is recorded it is always taken to its end. `span` is the order's span, given its attributes.
+   */
+  async attempt(request: PlaceOrder, span: Span, signal?: AbortSignal): Promise<Attempt> {
+    const { tracer, inventory, payment } = this.deps
+    const earlier = request.requestId ? await this.findByRequestId(request.requestId) : undefined
+    if (earlier) return { kind: 'answered', order: await this.replay(earlier) }
 
-      let charged: Payment
-      try {
-        await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () => inventory.reserve(order.id, request.items))
-        await this.update(order.id, { status: 'reserved' })
-        this.checkpoint('after_reserve')
-        charged = await inSpan(tracer, 'create_payment', { attributes: { 'order.id': order.id, amount: order.totalAmount } }, async (paymentSpan) => {
-          const result = await payment.create(order.id, order.totalAmount)
-          paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
-          return result
-        })
-      } catch (error) {
-        this.checkpoint('before_compensation')
-        await this.compensate(order.id, toAppError(error))
-        span.setAttribute('order.status', 'cancelled')
-        throw error
-      }
-      // Once the customer has paid, nothing is compensated: a failure here leaves the order for recovery to complete.
+    const priced = await this.deps.prechecks.run(request, signal)
+    const { order, created } = await inSpan(tracer, 'create_order_record', {}, () => this.record(request, priced))
+    span.setAttribute('order.id', order.id)
+    if (!created) return { kind: 'answered', order: await this.replay(order) }
+    span.setAttribute('order.total', order.totalAmount)
+    this.checkpoint('after_record')
+
+    try {
+      await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () => inventory.reserve(order.id, request.items))
+      await this.update(order.id, { status: 'reserved' })
+      this.checkpoint('after_reserve')
+      const charged = await inSpan(tracer, 'create_payment', { attributes: { 'order.id': order.id, amount: order.totalAmount } }, async (paymentSpan) => {
+        const result = await payment.create(order.id, order.totalAmount)
+        paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
+        return result
+      })
       this.checkpoint('after_payment')
-      await inSpan(tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, charged.id))
-      // Read back, so this answer and every replay of it are the same document.
-      const paid = await this.get(order.id)
-      span.setAttribute('order.status', paid.status)
-      return paid
-    })
+      return { kind: 'charged', order, paymentId: charged.id }
+    } catch (error) {
+      return { kind: 'failed', order, error }
+    }
+  }
+
+  /** Completes a charged order (paid, stock sold) or compensates a failed one, then answers as `place` does. */
+  async settle(attempt: Attempt, span: Span): Promise<Order> {
+    if (attempt.kind === 'answered') return attempt.order
+    const { order } = attempt
+    if (attempt.kind === 'failed') {
+      this.checkpoint('before_compensation')
+      await this.compensate(order.id, toAppError(attempt.error))
+      span.setAttribute('order.status', 'cancelled')
+      throw attempt.error
+    }
+    // Once the customer has paid, nothing is compensated: a failure here leaves the order for recovery to complete.
+    await inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, attempt.paymentId))
+    // Read back, so this answer and every replay of it are the same document.
+    const paid = await this.get(order.id)
+    span.setAttribute('order.status', paid.status)
+    return paid
   }
 
   /**
@@ -138,7 +166,14 @@ export class Orders {
   /** Marks the reserved stock sold, then the order paid, so a paid order always has its stock sold. */
   private async complete(orderId: string, paymentId: string): Promise<void> {
     await this.deps.inventory.commit(orderId)
-    await this.update(orderId, { status: 'paid', paymentId })
+    await this.changeStatus(orderId, { status: 'paid', paymentId }, 'order.paid')
+  }
+
+  /** Changes the order's status and records the notification announcing it, in one transaction. */
+  private async changeStatus(id: string, fields: Partial<typeof orders.$inferInsert>, kind: NotificationKind): Promise<void> {
+    const { failure: _, ...current } = (await this.findById(id))!
+    const { db, outbox } = this.deps
+    await db.batch([this.update(id, fields), outbox.record(id, kind, { ...current, status: fields.status, ...(fields.paymentId ? { paymentId: fields.paymentId } : {}) })])
   }
 
   /**
@@ -149,7 +184,11 @@ export class Orders {
     return withoutDeadline(() =>
       inSpan(this.deps.tracer, 'compensate_order', { attributes: { 'order.id': orderId, 'error.type': error.code } }, async () => {
         await this.deps.inventory.release(orderId)
-        await this.update(orderId, { status: 'cancelled', failureStatus: error.status, failureCode: error.code, failureMessage: error.message })
+        await this.changeStatus(
+          orderId,
+          { status: 'cancelled', failureStatus: error.status, failureCode: error.code, failureMessage: error.message },
+          'order.cancelled',
+        )
       }),
     )
   }

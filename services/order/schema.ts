@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** pending: recorded; reserved: stock held; paid: done; cancelled: failed after it was recorded, stock released. */
 export const orderStatuses = ['pending', 'reserved', 'paid', 'cancelled'] as const
@@ -31,4 +31,32 @@ export const orderItems = sqliteTable(
     unitPriceCents: integer('unit_price_cents').notNull(),
   },
   (table) => [primaryKey({ columns: [table.orderId, table.productId] })],
+)
+
+export const notificationKinds = ['order.paid', 'order.cancelled'] as const
+export type NotificationKind = (typeof notificationKinds)[number]
+
+/**
+ * Notifications to send, written in the same transaction as the status change they announce, and sent by the
+ * delivery loop until one attempt succeeds (at least once; `id` is the receiver's idempotency key).
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    kind: text('kind', { enum: notificationKinds }).notNull(),
+    /** The JSON document sent: the order as it stands after the change. */
+    payload: text('payload', { mode: 'json' }).notNull(),
+    /** The span that changed the status, so the delivery's span can link back to the order's trace. */
+    traceparent: text('traceparent'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  // One notification per order and kind: a status change repeated (recovery after a crash) adds nothing.
+  (table) => [uniqueIndex('outbox_order_kind').on(table.orderId, table.kind), index('outbox_undelivered').on(table.deliveredAt, table.createdAt)],
 )

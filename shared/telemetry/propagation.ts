@@ -1,4 +1,4 @@
-import { context, type Context, propagation, type TextMapPropagator } from '@opentelemetry/api'
+import { context, type Context, propagation, ROOT_CONTEXT, type SpanContext, type TextMapPropagator, trace } from '@opentelemetry/api'
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
 
 /** W3C `traceparent`/`tracestate` and `baggage`; malformed headers are ignored, so the request starts a fresh trace. */
@@ -21,6 +21,19 @@ export function extractContext(headers: Headers, parent: Context = context.activ
 
 export function injectContext(headers: Headers, ctx: Context = context.active()): void {
   w3cPropagator.inject(ctx, headers, headerSetter)
+}
+
+/** The W3C `traceparent` of the span active in `ctx` (to store it, e.g. with an outbox row), if there is one. */
+export function traceparentOf(ctx: Context = context.active()): string | undefined {
+  const headers = new Headers()
+  injectContext(headers, ctx)
+  return headers.get('traceparent') ?? undefined
+}
+
+/** The span context a stored `traceparent` names (to link to it), or undefined if it is missing or malformed. */
+export function spanContextOf(traceparent: string | null | undefined): SpanContext | undefined {
+  if (!traceparent) return undefined
+  return trace.getSpanContext(extractContext(new Headers({ traceparent }), ROOT_CONTEXT))
 }
 
 /** The value of one baggage entry of the active context, if any. */

@@ -58,13 +58,18 @@ for (const runtime of runtimes) {
       expect(gatewaySpan.attributes).toMatchObject({ 'user.id': 'u-e2e', 'items.count': 2, 'order.id': order.id, 'order.status': 'paid', 'order.total': 125 })
       const orderSpan = tree.path(gatewaySpan, 'gateway/POST', 'order/POST /orders', 'order/order_service.create_order')
       expect(orderSpan.attributes).toMatchObject({ 'user.id': 'u-e2e', 'items.count': 2, 'order.id': order.id, 'order.status': 'paid', 'order.total': 125 })
-      expect(tree.childrenOf(orderSpan).filter((span) => span.kind === SPAN_KIND.INTERNAL).map((span) => span.name)).toEqual([
-        'check_inventory',
-        'create_order_record',
-        'reserve_inventory',
-        'create_payment',
-        'complete_order',
-      ])
+      const steps = tree
+        .childrenOf(orderSpan)
+        .filter((span) => span.kind === SPAN_KIND.INTERNAL)
+        .sort((a, b) => Number(a.startNs - b.startNs))
+      // The three pre-checks run side by side (ORDER_PRECHECKS=parallel), all done before the order is recorded.
+      expect(steps.slice(0, 3).map((span) => span.name).sort()).toEqual(['calculate_price', 'check_inventory', 'validate_user'])
+      expect(steps.slice(3).map((span) => span.name)).toEqual(['create_order_record', 'reserve_inventory', 'create_payment', 'complete_order'])
+      // (A span's start is stamped in whole milliseconds, its end finer: allow the one millisecond.)
+      for (const check of steps.slice(0, 3)) expect(check.endNs).toBeLessThanOrEqual(steps[3]!.startNs + 1_000_000n)
+      const pricing = tree.child(orderSpan, 'order', 'calculate_price')
+      expect(tree.childrenOf(pricing).map((span) => `${span.name} ${span.attributes['item.id']}`).sort()).toEqual(['price_item sku-cable', 'price_item sku-keyboard'])
+      expect(pricing.attributes['order.total']).toBe(125)
 
       const check = tree.path(orderSpan, 'order/check_inventory', 'order/POST', 'inventory/POST /availability', 'inventory/inventory.check_availability')
       expect(check.events.map((event) => [event.name, event.attributes['item.id']])).toEqual([

@@ -57,6 +57,18 @@ export async function inProcessShop(options: { env?: Record<string, string>; int
     databases: databases as Record<'order' | 'inventory' | 'payment', Client>,
     /** A request to the gateway, as a user sends it. */
     request: (path: string, init?: RequestInit) => apps.gateway.fetch(new Request(`http://gateway.internal${path}`, init)),
+    /** Runs the order service's background task `name` once, as the runtime's timer would. */
+    runTask: (name: string) => apps.order.tasks!.find((task) => task.name === name)!.run(),
+    /** Posts a batch of orders to the gateway as NDJSON. */
+    importBatch: (orders: unknown[], headers: Record<string, string> = {}, signal?: AbortSignal) =>
+      apps.gateway.fetch(
+        new Request('http://gateway.internal/api/orders/batch', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', ...headers },
+          body: orders.map((order) => JSON.stringify(order)).join('\n'),
+          signal,
+        }),
+      ),
     placeOrder: (body: unknown, headers: Record<string, string> = {}) =>
       apps.gateway.fetch(
         new Request('http://gateway.internal/api/orders', {

@@ -22,6 +22,7 @@ export interface FlatSpan {
   endNs: bigint
   attributes: Record<string, unknown>
   events: { name: string; attributes: Record<string, unknown> }[]
+  links: { traceId: string; spanId: string }[]
   status: { code: number; message?: string }
 }
 
@@ -47,6 +48,7 @@ export function flattenExportRequest(body: unknown): FlatSpan[] {
           name: event.name,
           attributes: attributesOf(event.attributes),
         })),
+        links: (span.links ?? []).map((link: { traceId: string; spanId: string }) => ({ traceId: link.traceId, spanId: link.spanId })),
         status: span.status ?? { code: 0 },
       })),
     )

@@ -136,7 +136,7 @@ describe('order saga', () => {
     expect(await shop.count('payment', "select * from payments where status = 'succeeded'")).toBe(1)
 
     inventoryDown = false
-    await shop.apps.order.sweep!()
+    await shop.runTask('order recovery')
     expect(await shop.count('order', "select * from orders where user_id = 'u-10' and status = 'paid'")).toBe(1)
     expect(await shop.count('inventory', "select * from reservations where status = 'committed'")).toBe(1)
   })

@@ -1,0 +1,94 @@
+import type { Tracer } from '@opentelemetry/api'
+import { and, asc, eq, isNull, sql } from 'drizzle-orm'
+import { spanContextOf, traceparentOf } from '../../shared/telemetry/propagation.ts'
+import { inSpan } from '../../shared/telemetry/span.ts'
+import type { Fetch } from '../../shared/telemetry/fetch.ts'
+import type { OrderDb } from './domain.ts'
+import { type NotificationKind, outbox } from './schema.ts'
+
+/** What the delivery loop sends: the receiver de-duplicates on `id` (also sent as `Idempotency-Key`). */
+export interface Notification {
+  id: string
+  kind: NotificationKind
+  orderId: string
+  createdAt: string
+  order: unknown
+}
+
+/** Where notifications go; a rejection leaves the notification for the next run. */
+export type NotificationSink = (notification: Notification) => Promise<void>
+
+/** POSTs each notification as JSON to `url`; anything but a 2xx answer is a failed attempt. */
+export function webhookSink(url: string, fetch: Fetch, timeoutMs: number): NotificationSink {
+  return async (notification) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': notification.id },
+      body: JSON.stringify(notification),
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    await response.body?.cancel()
+    if (!response.ok) throw new Error(`webhook answered ${response.status}`)
+  }
+}
+
+/** One console line per notification: the sink when no webhook is configured. */
+export const logSink: NotificationSink = async (notification) => {
+  console.log(`notification ${notification.kind} order=${notification.orderId} id=${notification.id}`)
+}
+
+/** How many notifications one delivery run sends at most, oldest first. */
+const DELIVERY_BATCH = 50
+
+/**
+ * The transactional outbox of the order service: `record` is a statement to put in the same batch as an order's
+ * status change; `deliver` sends what is not delivered yet, at least once.
+ */
+export class Outbox {
+  constructor(private readonly deps: { db: OrderDb; tracer: Tracer; sink: NotificationSink }) {}
+
+  /**
+   * Inserts the notification of `kind` for the order, with the active span's `traceparent`; a second one of the
+   * same kind for the order is ignored. Not run alone: it goes into the batch that changes the status.
+   */
+  record(orderId: string, kind: NotificationKind, order: unknown) {
+    return this.deps.db
+      .insert(outbox)
+      .values({ id: crypto.randomUUID(), orderId, kind, payload: order, traceparent: traceparentOf(), createdAt: new Date() })
+      .onConflictDoNothing()
+  }
+
+  /**
+   * Sends pending notifications, oldest first, each in a span `outbox.deliver` (a trace of its own, linked to the
+   * span that changed the order's status). Marked delivered only after the sink accepted it: a crash in between
+   * sends it again, which the receiver's idempotency key absorbs. Returns how many were delivered.
+   */
+  async deliver(): Promise<number> {
+    const { db, tracer, sink } = this.deps
+    const pending = await db.select().from(outbox).where(isNull(outbox.deliveredAt)).orderBy(asc(outbox.createdAt)).limit(DELIVERY_BATCH)
+    let delivered = 0
+    for (const row of pending) {
+      const order = spanContextOf(row.traceparent)
+      const attributes = { 'notification.id': row.id, 'notification.kind': row.kind, 'order.id': row.orderId, 'notification.attempt': row.attempts + 1 }
+      await inSpan(tracer, 'outbox.deliver', { root: true, attributes, links: order ? [{ context: order }] : [] }, async () => {
+        try {
+          await sink({ id: row.id, kind: row.kind, orderId: row.orderId, createdAt: row.createdAt.toISOString(), order: row.payload })
+        } catch (error) {
+          await db
+            .update(outbox)
+            .set({ attempts: sql`${outbox.attempts} + 1`, lastError: (error as Error)?.message ?? String(error) })
+            .where(eq(outbox.id, row.id))
+          throw error
+        }
+        await db
+          .update(outbox)
+          .set({ deliveredAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
+          .where(and(eq(outbox.id, row.id), isNull(outbox.deliveredAt)))
+        delivered++
+      }).catch(() => {
+        // Recorded on the span and the row; the next run tries again.
+      })
+    }
+    return delivered
+  }
+}
