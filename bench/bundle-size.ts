@@ -4,6 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { figure, type SectionRun } from './section.ts'
 
 export const WORKERS = ['gateway', 'order', 'inventory', 'payment'] as const
 export const FREE_PLAN_LIMIT_BYTES = 3 * 1024 * 1024
@@ -49,6 +50,22 @@ async function telemetryBytes(dir: string): Promise<number> {
   return Object.entries(output.inputs)
     .filter(([path]) => TELEMETRY_SOURCE.test(path))
     .reduce((total, [, input]) => total + input.bytesInOutput, 0)
+}
+
+/** The bench command's part: each worker's bundle from `wrangler deploy --dry-run`. */
+export const bundleSizeSection: SectionRun = async (context) => {
+  context.log('bundle sizes: wrangler deploy --dry-run per worker')
+  const sizes = await measureBundles()
+  return {
+    tables: [
+      {
+        columns: ['worker', 'raw KiB', 'gzip KiB', 'telemetry library, raw KiB', 'share of the Free plan limit (gzip)'],
+        rows: sizes.map((size) => [size.worker, figure(size.bytes / 1024), figure(size.gzipBytes / 1024), figure(size.telemetryBytes / 1024), `${figure((100 * size.gzipBytes) / FREE_PLAN_LIMIT_BYTES)}%`]),
+      },
+    ],
+    notes: ["Workers' limit is 3 MiB gzip on the Free plan, 10 MiB on Paid. Telemetry is the bundle's bytes from shared/telemetry and the OpenTelemetry packages."],
+    data: sizes,
+  }
 }
 
 if (import.meta.main) {

@@ -1,11 +1,12 @@
 // `bun run bench`: one run that measures every part side by side and writes BENCHMARKS.md and bench/results.json.
 // Loopback only, bounded in time: under ten minutes on two cores.
 import { loadavg } from 'node:os'
+import { bundleSizeSection } from './bundle-size.ts'
 import { collectorSection } from './collector.ts'
 import { exporterDown } from './exporter-down.ts'
 import { describeMachine, type Machine } from './machine.ts'
-import { loadOptionalSection, OPTIONAL_SECTIONS } from './optional-sections.ts'
 import { orderThroughput } from './order-throughput.ts'
+import { precheckSection } from './prechecks.ts'
 import { startOtlpSink } from './otlp-sink.ts'
 import { markdownTable, type SectionContext, type SectionResult } from './section.ts'
 import { spanCost } from './span-cost.ts'
@@ -18,6 +19,7 @@ const TITLES = {
   'span-cost': 'Cost per span: our library and the official SDK',
   'order-throughput': 'Order throughput and latency',
   collector: 'Collector: ingest and queries',
+  prechecks: 'Pre-checks: sequential against parallel',
   'exporter-down': 'The exporter with the collector down',
   'bundle-size': 'Worker bundle sizes',
 }
@@ -25,7 +27,7 @@ const TITLES = {
 /** Used when the order throughput part failed and gave no rate. */
 const FALLBACK_RATE = 50
 
-type Outcome = { status: 'measured'; result: SectionResult } | { status: 'unavailable' | 'failed'; reason: string }
+type Outcome = { status: 'measured'; result: SectionResult } | { status: 'failed'; reason: string }
 
 const root = new URL('../', import.meta.url).pathname
 const started = performance.now()
@@ -59,11 +61,8 @@ try {
   // A quarter of saturation: far enough below it that a noisy spell does not turn latency into queueing.
   await measure('exporter-down', () => exporterDown(context, sink, Math.max(1, Math.round(halfRate / 2))))
   await measure('collector', () => collectorSection(context))
-  for (const optional of OPTIONAL_SECTIONS) {
-    const run = await loadOptionalSection(optional.module, optional.exportName)
-    if (typeof run === 'string') outcomes.set(optional.id, { status: 'unavailable', reason: run })
-    else await measure(optional.id, () => run(context))
-  }
+  await measure('prechecks', () => precheckSection(context))
+  await measure('bundle-size', () => bundleSizeSection(context))
 } finally {
   await pool.stop()
   sink.stop()
@@ -117,12 +116,7 @@ function report(machine: Machine, seconds: number): string {
     if (outcome?.status === 'measured') {
       lines.push(outcome.result.tables.map(markdownTable).join('\n\n'))
       if (outcome.result.notes?.length) lines.push('', ...outcome.result.notes.map((note) => `- ${note}`))
-    } else if (outcome?.status === 'failed') lines.push(`_Failed in this run: ${outcome.reason}_`)
-    else lines.push(`_${capitalise(outcome?.reason ?? 'not run')}._`)
+    } else lines.push(`_Failed in this run: ${outcome?.reason ?? 'not run'}_`)
   }
   return `${lines.join('\n')}\n`
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
 }

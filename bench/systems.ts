@@ -3,18 +3,6 @@ import { type RunningSystem, type Runtime, startSystem } from '../test/support/s
 
 export type Tracing = 'on' | 'off'
 
-const PROCFILES: Record<Runtime, string> = { bun: 'Procfile', deno: 'Procfile.deno', workers: 'Procfile.workers' }
-const root = new URL('../', import.meta.url).pathname
-
-/** The runtimes `bun run dev --runtime` can start in this checkout: those whose Procfile exists. */
-export async function runtimeAvailable(runtime: Runtime): Promise<boolean> {
-  return Bun.file(`${root}${PROCFILES[runtime]}`).exists()
-}
-
-export function procfileOf(runtime: Runtime): string {
-  return PROCFILES[runtime]
-}
-
 /**
  * Whole systems started through `bun run dev`, each once, shared by the parts of the bench: tracing on (every span
  * sampled and exported) or off (`OTEL_SDK_DISABLED`).

@@ -3,7 +3,7 @@ import { LatencyHistogram } from '../scripts/load/histogram.ts'
 import type { LoadRun } from '../scripts/load/run.ts'
 import { loadPhase, SATURATION_CONCURRENCY, saturated } from './phase.ts'
 import { figure, ratio, type SectionContext, type SectionResult } from './section.ts'
-import { procfileOf, runtimeAvailable, type SystemPool, type Tracing } from './systems.ts'
+import type { SystemPool, Tracing } from './systems.ts'
 
 const RUNTIMES: Runtime[] = ['bun', 'deno', 'workers']
 const WARMUP_MS = 2000
@@ -27,11 +27,6 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
   const remarks: string[] = []
   const data: Record<string, unknown> = {}
   for (const runtime of RUNTIMES) {
-    if (!(await runtimeAvailable(runtime))) {
-      remarks.push(`${runtime}: not available in this checkout (no ${procfileOf(runtime)}).`)
-      data[runtime] = { available: false }
-      continue
-    }
     context.log(`tracing overhead on ${runtime}: starting two systems`)
     const systems = { on: await pool.get(runtime, 'on'), off: await pool.get(runtime, 'off') }
     for (const tracing of ['on', 'off'] as const) await loadPhase(systems[tracing].gateway, saturated, WARMUP_MS)
