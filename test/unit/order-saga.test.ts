@@ -140,4 +140,21 @@ describe('order saga', () => {
     expect(await shop.count('order', "select * from orders where user_id = 'u-10' and status = 'paid'")).toBe(1)
     expect(await shop.count('inventory', "select * from reservations where status = 'committed'")).toBe(1)
   })
+
+  test('a payment asked for twice for one order is charged once', async () => {
+    const shop = await inProcessShop()
+    const pay = () =>
+      shop.apps.payment.fetch(
+        new Request('http://payment.internal/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: 'o-twice', amount: 12.5 }) }),
+      )
+    const [first, second] = await Promise.all([pay(), pay()])
+    const third = await pay()
+    const answers = await Promise.all([first, second, third].map((answer) => answer.json()))
+    expect(answers.map((answer) => answer.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    expect(new Set(answers.map((answer) => answer.id)).size).toBe(1)
+    const [row] = (await shop.databases.payment.execute("select attempts, provider_reference from payments where order_id = 'o-twice'")).rows
+    expect(row!.attempts).toBe(1)
+    expect(String(row!.provider_reference)).toStartWith('ch_')
+    expect(await shop.count('payment', 'select * from payments')).toBe(1)
+  })
 })
