@@ -62,11 +62,16 @@ function start(service: ServiceDefinition, bindings: Bindings) {
   return { instance, telemetry }
 }
 
-/** libSQL over HTTP (`@libsql/client` resolves to its web build under workerd). Migrations are a deploy step. */
+/**
+ * libSQL over HTTP (`@libsql/client` resolves to its web build under workerd). Migrations are a deploy step. The
+ * client's concurrency limit is lifted (0 means its default, 20): past it, a statement waits in a queue that another
+ * request's statement releases, and workerd cancels a request that waits on another request's I/O ("the Worker's
+ * code had hung"). Each statement is its own HTTP request, so nothing else is shared between requests.
+ */
 function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
   const url = databaseUrl(env, name)
   if (url.startsWith('file:')) throw new Error(`${name.toUpperCase()}_DB_URL must be a libsql:, https: or http: URL on Workers`)
-  return tracedDatabase(tracer, createClient({ url, authToken: databaseAuthToken(env, name) }), url)
+  return tracedDatabase(tracer, createClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER }), url)
 }
 
 /**

@@ -126,6 +126,16 @@ for (const runtime of runtimes) {
       for (const absent of ['create_order_record', 'reserve_inventory', 'create_payment', 'payment.create']) expect(names).not.toContain(absent)
     })
 
+    test('concurrent orders are all served, each taking its stock once', async () => {
+      const stock = async () => Number((await system.database('inventory').execute("select available from products where id = 'sku-desk-mat'")).rows[0]!.available)
+      const before = await stock()
+      const answers = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => system.placeOrder({ userId: `u-concurrent-${i}`, items: [{ id: 'sku-desk-mat', quantity: 1 }] })),
+      )
+      expect(answers.map((answer) => answer.status)).toEqual(Array(24).fill(201))
+      expect(await stock()).toBe(before - 24)
+    })
+
     test('a bad body is a 400 JSON error with the trace id', async () => {
       const response = await fetch(`${system.gateway}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":' })
       expect(response.status).toBe(400)
