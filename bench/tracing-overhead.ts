@@ -65,6 +65,7 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
     notes: [
       `Closed model, ${SATURATION_CONCURRENCY} concurrent users placing one-item orders; ${ROUNDS} rounds of ${PHASE_MS / 1000} s a side after ${WARMUP_MS / 1000} s of warm-up, sides alternating.`,
       `Tracing on: every span sampled and exported over OTLP/protobuf to the collector that bun run dev starts; off: OTEL_SDK_DISABLED=true.`,
+      'The collector runs on the same two cores and stores every span (about 40 an order), so "on" pays for the backend too; the machine is CPU-bound at saturation, so the throughput ratio is close to the ratio of CPU spent per order. On Workers every request also exports on its own (flush per request).',
       ...remarks,
     ],
     data: { concurrency: SATURATION_CONCURRENCY, phaseMs: PHASE_MS, rounds: ROUNDS, runtimes: data },
