@@ -27,7 +27,8 @@ form.search label { display: flex; flex-direction: column; font-size: 12px; gap:
 .bar { position: absolute; top: .35rem; height: .8rem; border-radius: 2px; min-width: 2px; opacity: .85; }
 .row.critical .bar { outline: 2px solid #111827; opacity: 1; }
 .row.critical .label { font-weight: 600; }
-.bar-text { position: absolute; top: .2rem; font-size: 11px; color: #5b6475; }
+.bar-text { position: absolute; top: .2rem; font-size: 11px; color: #5b6475; padding: 0 .3rem; }
+.bar-text.inside { color: #fff; font-weight: 600; }
 .details { padding: .5rem 1rem 1rem 2rem; background: #fafbfc; border-top: 1px solid #eef0f3; }
 .details table { border-collapse: collapse; margin-bottom: .6rem; font-size: 12px; }
 .details td { border: 1px solid #e5e7eb; padding: .15rem .4rem; vertical-align: top; }

@@ -52,8 +52,8 @@ function SpanRow({ node, tree, critical, trace }: { node: TraceNode; tree: Retur
         </div>
         <div class="timeline">
           <div class="bar" style={`left:${left}%;width:${width}%;background:${node.failed ? '#dc2626' : serviceColor(node.service)}`} />
-          <span class="bar-text" style={`left:${Math.min(left + width, 90)}%`}>
-            &nbsp;{formatMicros(span.duration)}
+          <span class={`bar-text ${barTextPlace(left, width)}`} style={barTextPosition(left, width)}>
+            {formatMicros(span.duration)}
           </span>
         </div>
       </div>
@@ -112,4 +112,16 @@ function TagTable({ tags }: { tags: Tag[] }) {
       ))}
     </table>
   )
+}
+
+/** The duration goes after a bar, or inside it near the right edge (white on the bar), or before a short one there. */
+function barTextPlace(left: number, width: number): 'after' | 'inside' | 'before' {
+  if (left + width < 85) return 'after'
+  return width >= 12 ? 'inside' : 'before'
+}
+
+function barTextPosition(left: number, width: number): string {
+  const place = barTextPlace(left, width)
+  if (place === 'after') return `left:${left + width}%`
+  return `right:${100 - (place === 'inside' ? left + width : left)}%`
 }

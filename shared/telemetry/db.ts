@@ -1,5 +1,5 @@
 import type { Client, InStatement, Transaction } from '@libsql/client'
-import { type Attributes, SpanKind, type Tracer } from '@opentelemetry/api'
+import { type Attributes, SpanKind, type Tracer, trace } from '@opentelemetry/api'
 import { inSpan } from './span.ts'
 
 type Statement = InStatement | [string, unknown?]
@@ -7,11 +7,14 @@ type Statement = InStatement | [string, unknown?]
 /**
  * Wraps a libSQL client so each statement (and each batch) is a CLIENT span following the database conventions:
  * `db.system.name`, `db.query.text` with the SQL as sent (drizzle binds values as `?` parameters, so no values
- * reach the span), `db.operation.name`, `db.collection.name`. Transactions are wrapped the same way.
+ * reach the span), `db.operation.name`, `db.collection.name`. Transactions are wrapped the same way. A statement
+ * outside any span (a background loop polling a table) makes no span: alone it would be a trace of its own, every
+ * poll, burying the traces worth reading; background work that matters opens its own span first.
  */
 export function tracedDatabase(tracer: Tracer, client: Client, url: string): Client {
   const base = baseAttributes(url)
-  const trace = <T>(statements: Statement[], run: () => Promise<T>): Promise<T> => {
+  const traced = <T>(statements: Statement[], run: () => Promise<T>): Promise<T> => {
+    if (!trace.getActiveSpan()) return run()
     const attributes = { ...base, ...queryAttributes(statements) }
     const name = [attributes['db.operation.name'], attributes['db.collection.name']].filter(Boolean).join(' ')
     return inSpan(tracer, name || 'sqlite', { kind: SpanKind.CLIENT, attributes }, run)
@@ -22,10 +25,10 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
         const value = Reflect.get(obj, key, receiver)
         if (key === 'execute') {
           return (stmt: InStatement | string, args?: unknown) =>
-            trace([typeof stmt === 'string' ? stmt : stmt], () => (obj.execute as Function).call(obj, stmt, args))
+            traced([typeof stmt === 'string' ? stmt : stmt], () => (obj.execute as Function).call(obj, stmt, args))
         }
         if (key === 'batch') {
-          return (stmts: Statement[], mode?: unknown) => trace(stmts, () => (obj.batch as Function).call(obj, stmts, mode))
+          return (stmts: Statement[], mode?: unknown) => traced(stmts, () => (obj.batch as Function).call(obj, stmts, mode))
         }
         if (key === 'transaction') {
           return async (mode?: unknown) => wrap(await (obj as Client).transaction(mode as never))

@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'bun:test'
+import { createClient } from '@libsql/client'
+import { tracedDatabase } from '../../shared/telemetry/db.ts'
+import { inSpan } from '../../shared/telemetry/span.ts'
+import { captureTelemetry } from '../support/capture.ts'
+import { SPAN_KIND, STATUS } from '../support/otlp-json.ts'
+
+function database() {
+  const capture = captureTelemetry('db-test')
+  const db = tracedDatabase(capture.telemetry.tracer, createClient({ url: ':memory:' }), 'file::memory:')
+  return { ...capture, db, tracer: capture.telemetry.tracer }
+}
+
+describe('traced database', () => {
+  test('a statement inside a span is its CLIENT child, named by operation and table, without the values', async () => {
+    const { db, tracer, spans } = database()
+    await db.execute('create table items (id text primary key, secret text)')
+    await inSpan(tracer, 'work', {}, () => db.execute({ sql: 'insert into items (id, secret) values (?, ?)', args: ['a', 'card-4242'] }))
+    const [insert, work] = await spans()
+    expect(work!.name).toBe('work')
+    expect(insert).toMatchObject({ name: 'INSERT items', kind: SPAN_KIND.CLIENT, parentSpanId: work!.spanId })
+    expect(insert!.attributes).toEqual({
+      'db.system.name': 'sqlite',
+      'db.operation.name': 'INSERT',
+      'db.collection.name': 'items',
+      'db.query.text': 'insert into items (id, secret) values (?, ?)',
+    })
+  })
+
+  test('a batch is one span with its size; a failing statement is an ERROR span', async () => {
+    const { db, tracer, spans } = database()
+    await db.execute('create table items (id text primary key)')
+    await inSpan(tracer, 'work', {}, async () => {
+      await db.batch([{ sql: 'insert into items values (?)', args: ['a'] }, { sql: 'insert into items values (?)', args: ['b'] }])
+      await db.execute({ sql: 'insert into items values (?)', args: ['a'] }).catch(() => {})
+    })
+    const [batch, failed] = await spans()
+    expect(batch).toMatchObject({ name: 'BATCH', attributes: { 'db.operation.batch.size': 2 } })
+    expect(failed!.status.code).toBe(STATUS.ERROR)
+    expect(failed!.status.message).toContain('UNIQUE')
+  })
+
+  test('a statement outside any span (a background poll) makes no trace of its own', async () => {
+    const { db, spans } = database()
+    await db.execute('select 1')
+    expect(await spans()).toEqual([])
+  })
+})
