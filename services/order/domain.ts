@@ -53,6 +53,9 @@ export type SagaStep = 'after_record' | 'after_reserve' | 'after_payment' | 'bef
 /** An order still pending or reserved this long after its last change was interrupted: recovery resolves it. */
 export const DEFAULT_STALE_AFTER_MS = 30_000
 
+/** Statuses an order can still leave; paid and cancelled are final. */
+const UNSETTLED: OrderStatus[] = ['pending', 'reserved']
+
 /** How long a repeated request waits for the first one to finish before answering with the order as it stands. */
 const SETTLE_POLL_MS = 50
 
@@ -113,18 +116,27 @@ export class Orders {
     }
   }
 
-  /** Completes a charged order (paid, stock sold) or compensates a failed one, then answers as `place` does. */
+  /**
+   * Completes a charged order (paid, stock sold) or compensates a failed one, then answers as `place` does. A failure
+   * that is not a definite answer (a timeout, a 5xx: the charge may have gone through) is checked against the
+   * payment service first, so a customer who paid never gets a cancelled order.
+   */
   async settle(attempt: Attempt, span: Span): Promise<Order> {
     if (attempt.kind === 'answered') return attempt.order
     const { order } = attempt
-    if (attempt.kind === 'failed') {
+    const paymentId = attempt.kind === 'charged' ? attempt.paymentId : await this.chargedDespite(order.id, attempt.error)
+    if (!paymentId) {
+      const error = attempt.kind === 'failed' ? attempt.error : undefined
       this.checkpoint('before_compensation')
-      await this.compensate(order.id, toAppError(attempt.error))
+      await this.compensate(order.id, toAppError(error))
       span.setAttribute('order.status', 'cancelled')
-      throw attempt.error
+      throw error
     }
-    // Once the customer has paid, nothing is compensated: a failure here leaves the order for recovery to complete.
-    await inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, attempt.paymentId))
+    // Once the customer has paid, nothing is compensated and no deadline cuts the completion short: a failure here
+    // leaves the order for recovery to complete.
+    await withoutDeadline(() =>
+      inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, paymentId)),
+    )
     // Read back, so this answer and every replay of it are the same document.
     const paid = await this.get(order.id)
     span.setAttribute('order.status', paid.status)
@@ -139,7 +151,7 @@ export class Orders {
     const stale = await this.deps.db
       .select({ id: orders.id, status: orders.status })
       .from(orders)
-      .where(and(inArray(orders.status, ['pending', 'reserved']), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
+      .where(and(inArray(orders.status, UNSETTLED), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
     for (const { id, status } of stale) {
       await inSpan(this.deps.tracer, 'order_service.recover_order', { root: true, attributes: { 'order.id': id, 'order.status': status } }, async (span) => {
         const payment = await this.deps.payment.findByOrder(id)
@@ -163,15 +175,26 @@ export class Orders {
     return answer
   }
 
+  /** The order's payment id if it was charged although the saga saw `error`; never for a definite 4xx answer. */
+  private async chargedDespite(orderId: string, error: unknown): Promise<string | undefined> {
+    if (toAppError(error).status < 500) return undefined
+    const payment = await withoutDeadline(() => this.deps.payment.findByOrder(orderId)).catch(() => undefined)
+    return payment?.status === 'succeeded' ? payment.id : undefined
+  }
+
   /** Marks the reserved stock sold, then the order paid, so a paid order always has its stock sold. */
   private async complete(orderId: string, paymentId: string): Promise<void> {
     await this.deps.inventory.commit(orderId)
     await this.changeStatus(orderId, { status: 'paid', paymentId }, 'order.paid')
   }
 
-  /** Changes the order's status and records the notification announcing it, in one transaction. */
+  /**
+   * Settles the order (paid or cancelled) and records the notification announcing it, in one transaction. An order
+   * already settled (by recovery, or a concurrent completion) is left as it is: settling is one-way.
+   */
   private async changeStatus(id: string, fields: Partial<typeof orders.$inferInsert>, kind: NotificationKind): Promise<void> {
     const { failure: _, ...current } = (await this.findById(id))!
+    if (!UNSETTLED.includes(current.status)) return
     const { db, outbox } = this.deps
     await db.batch([this.update(id, fields), outbox.record(id, kind, { ...current, status: fields.status, ...(fields.paymentId ? { paymentId: fields.paymentId } : {}) })])
   }
@@ -199,7 +222,7 @@ export class Orders {
    */
   private async replay(earlier: StoredOrder): Promise<Order> {
     let order = earlier
-    while ((order.status === 'pending' || order.status === 'reserved') && (timeLeft() ?? 0) > SETTLE_POLL_MS) {
+    while (UNSETTLED.includes(order.status) && (timeLeft() ?? 0) > SETTLE_POLL_MS) {
       await sleep(SETTLE_POLL_MS)
       order = (await this.findById(order.id))!
     }
@@ -261,8 +284,12 @@ export class Orders {
     }
   }
 
+  /** Moves an unsettled order on; the guard keeps a late writer from reopening a paid or cancelled one. */
   private update(id: string, fields: Partial<typeof orders.$inferInsert>) {
-    return this.deps.db.update(orders).set({ ...fields, updatedAt: new Date() }).where(eq(orders.id, id))
+    return this.deps.db
+      .update(orders)
+      .set({ ...fields, updatedAt: new Date() })
+      .where(and(eq(orders.id, id), inArray(orders.status, UNSETTLED)))
   }
 }
 

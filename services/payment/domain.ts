@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api'
-import { eq } from 'drizzle-orm'
+import { and, eq, ne } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { timeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
@@ -106,8 +106,12 @@ export class Payments {
     }
   }
 
+  /** Records an attempt's outcome; a payment that succeeded stays so, whatever a late or concurrent attempt says. */
   private settle(id: string, fields: Partial<typeof payments.$inferInsert>) {
-    return this.db.update(payments).set({ ...fields, updatedAt: new Date() }).where(eq(payments.id, id))
+    return this.db
+      .update(payments)
+      .set({ ...fields, updatedAt: new Date() })
+      .where(and(eq(payments.id, id), ne(payments.status, 'succeeded')))
   }
 }
 

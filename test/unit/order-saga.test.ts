@@ -157,4 +157,23 @@ describe('order saga', () => {
     expect(String(row!.provider_reference)).toStartWith('ch_')
     expect(await shop.count('payment', 'select * from payments')).toBe(1)
   })
+
+  test('an answer from payment lost on the way back does not cancel an order that was charged', async () => {
+    const shop = await inProcessShop({
+      interpose: {
+        payment: (next) => async (input, init) => {
+          const answer = await next(input, init)
+          // The charge went through, then the connection dropped before the order service read the answer.
+          if (new Request(input, init).method === 'POST') throw new TypeError('connection reset')
+          return answer
+        },
+      },
+    })
+    const before = await shop.stock('sku-mouse')
+    const response = await shop.placeOrder({ userId: 'u-11', items: [mouse] })
+    expect(response.status).toBe(201)
+    expect((await response.json()).status).toBe('paid')
+    expect(await shop.stock('sku-mouse')).toBe(before - 2)
+    expect(await shop.count('inventory', "select * from reservations where status = 'committed'")).toBe(1)
+  })
 })
