@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'order_not_found'
   | 'unknown_item'
   | 'insufficient_inventory'
+  | 'reservation_closed'
   | 'user_not_allowed'
   | 'payment_declined'
   | 'payment_timeout'

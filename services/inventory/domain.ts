@@ -8,7 +8,7 @@ import { inSpan } from '../../shared/telemetry/span.ts'
 import { sleep } from '../../shared/time.ts'
 import { type ItemRequest, toAmount } from '../../shared/types.ts'
 import * as schema from './schema.ts'
-import { products, reservations } from './schema.ts'
+import { products, releasedOrders, reservations } from './schema.ts'
 
 export type InventoryDb = LibSQLDatabase<typeof schema>
 
@@ -72,14 +72,15 @@ export class Inventory {
 
   /**
    * Reserves every item for the order or none: the inserts and the stock updates run in one batch, and the
-   * `available >= 0` check aborts it if any item would oversell. The (order, product) key makes it idempotent.
+   * `available >= 0` check aborts it if any item would oversell. The (order, product) key makes it idempotent. An
+   * order already released is refused (`409 reservation_closed`), also when its release wins a race with this.
    */
   reserve(orderId: string, items: ItemRequest[], fault?: Fault): Promise<Reservation> {
     const attributes = { 'order.id': orderId, 'items.count': items.length }
     return inSpan(this.tracer, 'inventory.reserve', { attributes }, async (span) => {
       await obey(fault, span)
       const existing = await this.reservationOf(orderId)
-      if (existing) return existing
+      if (existing) return openOrSold(existing)
       await this.stockOf(items)
       assertTimeLeft()
       const now = new Date()
@@ -96,9 +97,10 @@ export class Inventory {
           ),
         ])
       } catch (error) {
-        // Another request for the same order won the race, or some stock ran out since the check.
+        // Another request for the same order won the race, its release came first, or some stock ran out since the check.
         const winner = await this.reservationOf(orderId)
-        if (winner) return winner
+        if (winner) return openOrSold(winner)
+        if (await this.wasReleased(orderId)) throw reservationClosed(orderId)
         assertInStock(items, await this.stockOf(items))
         throw error
       }
@@ -107,7 +109,10 @@ export class Inventory {
     })
   }
 
-  /** Gives reserved stock back; a reservation already released or committed is left as it is. */
+  /**
+   * Gives reserved stock back and closes the order to reservations, whether or not its reservation has arrived yet;
+   * a reservation already released or committed is left as it is.
+   */
   release(orderId: string): Promise<Reservation | undefined> {
     return inSpan(this.tracer, 'inventory.release', { attributes: { 'order.id': orderId } }, async () => {
       const open = and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved'))
@@ -120,6 +125,7 @@ export class Inventory {
           })
           .where(inArray(products.id, this.db.select({ id: reservations.productId }).from(reservations).where(open))),
         this.db.update(reservations).set({ status: 'released', updatedAt: new Date() }).where(open),
+        this.db.insert(releasedOrders).values({ orderId, releasedAt: new Date() }).onConflictDoNothing(),
       ])
       return this.reservationOf(orderId)
     })
@@ -134,6 +140,10 @@ export class Inventory {
         .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved')))
       return this.reservationOf(orderId)
     })
+  }
+
+  private async wasReleased(orderId: string): Promise<boolean> {
+    return (await this.db.select().from(releasedOrders).where(eq(releasedOrders.orderId, orderId))).length > 0
   }
 
   async reservationOf(orderId: string): Promise<Reservation | undefined> {
@@ -165,4 +175,14 @@ async function obey(fault: Fault | undefined, span: Span): Promise<void> {
   if (fault?.kind !== 'slow') return
   span.setAttribute('fault.injected', fault.value)
   await sleep(fault.ms)
+}
+
+/** A repeated reservation is answered with the first; one already released is not a reservation any more. */
+function openOrSold(reservation: Reservation): Reservation {
+  if (reservation.status === 'released') throw reservationClosed(reservation.orderId)
+  return reservation
+}
+
+function reservationClosed(orderId: string): AppError {
+  return new AppError(409, 'reservation_closed', `order ${orderId} was released: it can no longer reserve stock`)
 }

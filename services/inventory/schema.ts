@@ -30,3 +30,12 @@ export const reservations = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.orderId, table.productId] })],
 )
+
+/**
+ * Orders whose stock was released: a reservation for one of them is refused (a trigger aborts its insert), so a
+ * reservation that arrives after its order gave up cannot hold stock for an order that no longer exists.
+ */
+export const releasedOrders = sqliteTable('released_orders', {
+  orderId: text('order_id').primaryKey(),
+  releasedAt: integer('released_at', { mode: 'timestamp_ms' }).notNull(),
+})

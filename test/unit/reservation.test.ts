@@ -57,4 +57,26 @@ describe('inventory reservation', () => {
     expect((await committed.json()).reservation.status).toBe('committed')
     expect(await shop.stock('sku-mouse')).toBe(before - 1)
   })
+
+  test('a reservation that arrives after its order was released is refused and holds no stock', async () => {
+    const shop = await inProcessShop()
+    const before = await shop.stock('sku-mouse')
+    // The order gave up (its deadline passed) and compensated before its reservation reached the inventory.
+    expect((await shop.apps.inventory.fetch(post('/reservations/o-late/release'))).status).toBe(200)
+    const late = await shop.apps.inventory.fetch(post('/reservations', { orderId: 'o-late', items: [{ id: 'sku-mouse', quantity: 3 }] }))
+    expect(late.status).toBe(409)
+    expect((await late.json()).error.code).toBe('reservation_closed')
+    expect(await shop.stock('sku-mouse')).toBe(before)
+    expect(await shop.count('inventory', "select * from reservations where order_id = 'o-late'")).toBe(0)
+  })
+
+  test('a released reservation asked for again is refused, not reported as reserved', async () => {
+    const shop = await inProcessShop()
+    const body = { orderId: 'o-again', items: [{ id: 'sku-mouse', quantity: 1 }] }
+    expect((await shop.apps.inventory.fetch(post('/reservations', body))).status).toBe(201)
+    await shop.apps.inventory.fetch(post('/reservations/o-again/release'))
+    const again = await shop.apps.inventory.fetch(post('/reservations', body))
+    expect(again.status).toBe(409)
+    expect((await again.json()).error.code).toBe('reservation_closed')
+  })
 })
