@@ -53,7 +53,10 @@ export class OtlpFetchExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.send(spans).then(resultCallback)
+    // The callback must always come, or the processor waiting on it would wait forever.
+    this.send(spans)
+      .catch((error: Error) => ({ code: ExportResultCode.FAILED, error }))
+      .then(resultCallback)
   }
 
   async send(spans: ReadableSpan[]): Promise<ExportResult> {

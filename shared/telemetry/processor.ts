@@ -6,7 +6,7 @@ export interface BatchOptions {
   /** Spans held at most; beyond it new spans are dropped and counted, never blocking the request. */
   maxQueueSize?: number
   maxExportBatchSize?: number
-  /** Delay before a partial batch is sent; 0 sends only when a batch is full or on `forceFlush` (Workers). */
+  /** Delay before a partial batch is sent; 0 sends only on `forceFlush` (Workers flush after every request). */
   scheduledDelayMillis?: number
 }
 
@@ -20,7 +20,7 @@ export interface ExportStats {
 /**
  * A batch span processor with a bounded queue that counts what it drops. The SDK's BatchSpanProcessor drops too,
  * but keeps the count private and depends on timers, which do not run after a Worker has answered; here the
- * timer is optional and `forceFlush` drains everything.
+ * timer is optional (flush-only mode) and `forceFlush` sends everything queued.
  */
 export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly maxQueueSize: number
@@ -49,6 +49,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       return
     }
     this.queue.push(span)
+    if (this.flushOnly) return
     if (this.queue.length >= this.maxExportBatchSize) void this.drain()
     else this.schedule()
   }
@@ -57,8 +58,12 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     return { queued: this.queue.length, ...this.counts }
   }
 
+  /**
+   * Sends every span queued now. In flush-only mode (a Worker) each call exports on its own, never waiting on an
+   * export another request started: workerd cancels a request that waits on another request's I/O.
+   */
   forceFlush(): Promise<void> {
-    return this.drain()
+    return this.flushOnly ? this.exportQueued() : this.drain()
   }
 
   async shutdown(): Promise<void> {
@@ -66,8 +71,13 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     await this.exporter.shutdown()
   }
 
+  /** No timer and no background export: spans leave only on `forceFlush` (timers do not run after a Worker answered). */
+  private get flushOnly(): boolean {
+    return this.scheduledDelayMillis <= 0
+  }
+
   private schedule(): void {
-    if (this.timer || this.scheduledDelayMillis <= 0) return
+    if (this.timer) return
     this.timer = setTimeout(() => void this.drain(), this.scheduledDelayMillis)
     // A pending export must not keep a process alive that is otherwise done.
     if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
