@@ -2,6 +2,7 @@ import { createClient } from '@libsql/client'
 import type { Tracer } from '@opentelemetry/api'
 import { type Upstream, upstreamFetch } from '../shared/client.ts'
 import { databaseAuthToken, databaseUrl, type ServiceName, serviceUrl } from '../shared/config.ts'
+import { AppError, errorBody } from '../shared/errors.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
@@ -27,7 +28,15 @@ export function workerFor(service: ServiceDefinition) {
   let started: ReturnType<typeof start> | undefined
   return {
     async fetch(request: Request, bindings: Bindings, ctx: ExecutionContext): Promise<Response> {
-      started ??= start(service, bindings)
+      try {
+        started ??= start(service, bindings)
+      } catch (error) {
+        // A configuration the service cannot start with (a file: database URL, an unknown OTLP protocol): say so,
+        // as JSON like every other error, and try again on the next request.
+        console.error(`${service.name} cannot start:`, error)
+        const message = `${service.name} cannot start: ${error instanceof Error ? error.message : String(error)}`
+        return Response.json(errorBody(new AppError(503, 'upstream_unavailable', message)), { status: 503 })
+      }
       try {
         return await started.instance.fetch(request)
       } finally {

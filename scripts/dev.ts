@@ -42,8 +42,9 @@ const children: { entry: ProcessEntry; child: Bun.Subprocess<'ignore', 'pipe', '
 function start(entry: ProcessEntry) {
   const prefix = `\x1b[${colours[entries.indexOf(entry) % colours.length]}m${entry.name.padEnd(width)} |\x1b[0m `
   const child = Bun.spawn(['sh', '-c', `exec ${entry.command}`], { env, stdout: 'pipe', stderr: 'pipe', detached: true })
-  void pipeLines(child.stdout, prefix, process.stdout)
-  void pipeLines(child.stderr, prefix, process.stderr)
+  // A write that fails (EPIPE) means our output is gone, as SIGPIPE below does.
+  pipeLines(child.stdout, prefix, process.stdout).catch(() => stop(0))
+  pipeLines(child.stderr, prefix, process.stderr).catch(() => stop(0))
   child.exited.then((code) => {
     if (stopping || (entry.name === 'release' && code === 0)) return
     log(`${entry.name} exited with code ${code}; stopping everything`)
@@ -55,6 +56,9 @@ function start(entry: ProcessEntry) {
 
 process.once('SIGINT', () => void stop(0))
 process.once('SIGTERM', () => void stop(0))
+// Our output is gone (the terminal closed, or a wrapper such as npx was stopped): stop the processes rather than
+// die on the next write and leave them running.
+process.on('SIGPIPE', () => void stop(0))
 
 const release = entries.findIndex((entry) => entry.name === 'release')
 if (release < 0) entries.forEach(start)
