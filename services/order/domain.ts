@@ -90,7 +90,7 @@ export class Orders {
    */
   async attempt(request: PlaceOrder, span: Span, signal?: AbortSignal): Promise<Attempt> {
     const { tracer, inventory, payment } = this.deps
-    const earlier = request.requestId ? await this.findByRequestId(request.requestId) : undefined
+    const earlier = request.requestId ? await this.findByRequestId(request.userId, request.requestId) : undefined
     if (earlier) return { kind: 'answered', order: await this.replay(earlier) }
 
     const priced = await this.deps.prechecks.run(request, signal)
@@ -251,7 +251,7 @@ export class Orders {
       ])
     } catch (error) {
       // A concurrent request with the same id recorded its order first: that one is the answer.
-      const earlier = request.requestId ? await this.findByRequestId(request.requestId) : undefined
+      const earlier = request.requestId ? await this.findByRequestId(request.userId, request.requestId) : undefined
       if (earlier) return { order: earlier, created: false }
       throw error
     }
@@ -264,8 +264,8 @@ export class Orders {
     return row && this.withItems(row)
   }
 
-  private async findByRequestId(requestId: string): Promise<StoredOrder | undefined> {
-    const row = await this.deps.db.query.orders.findFirst({ where: eq(orders.idempotencyKey, requestId) })
+  private async findByRequestId(userId: string, requestId: string): Promise<StoredOrder | undefined> {
+    const row = await this.deps.db.query.orders.findFirst({ where: and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)) })
     return row && this.withItems(row)
   }
 

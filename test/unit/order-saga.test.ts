@@ -176,4 +176,14 @@ describe('order saga', () => {
     expect(await shop.stock('sku-mouse')).toBe(before - 2)
     expect(await shop.count('inventory', "select * from reservations where status = 'committed'")).toBe(1)
   })
+
+  test("an Idempotency-Key is the user's own: another user's same key places another order", async () => {
+    const shop = await inProcessShop()
+    const first = await (await shop.placeOrder({ userId: 'u-12', items: [mouse] }, { 'Idempotency-Key': 'k-shared' })).json()
+    const other = await shop.placeOrder({ userId: 'u-13', items: [{ id: 'sku-cable', quantity: 1 }] }, { 'Idempotency-Key': 'k-shared' })
+    expect(other.status).toBe(201)
+    const second = await other.json()
+    expect(second.id).not.toBe(first.id)
+    expect(second).toMatchObject({ userId: 'u-13', items: [{ id: 'sku-cable', quantity: 1 }] })
+  })
 })
