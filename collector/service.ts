@@ -4,7 +4,7 @@ import { createCollectorApp } from './app.ts'
 import * as schema from './schema.ts'
 import { collectorSettings } from './settings.ts'
 
-/** The collector as the runtimes see it. Its runner must give it an untraced database (see `bun.ts`). */
+/** The collector as the runtimes see it. It is not traced: `bun.ts` turns the SDK off, or its spans would loop back into it. */
 export const collectorService: ServiceDefinition = {
   name: 'collector',
   migrations: 'drizzle/collector',

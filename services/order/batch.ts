@@ -17,10 +17,13 @@ export const MAX_BATCH_ORDERS = 100
  */
 export const batchDeadline = (env: Env) => requestDeadline(numberSetting(env, 'BATCH_DEADLINE_MS', 30_000))
 
-/** What became of one order of a batch: paid, or the error code that stopped it; its own trace to look into. */
+/**
+ * What became of one order of a batch: paid, the error code that stopped it, or still in progress (a repeated
+ * `requestId` whose first request had not finished within the deadline); its own trace to look into.
+ */
 export interface BatchOutcome {
   index: number
-  status: 'paid' | 'failed'
+  status: 'paid' | 'failed' | 'in_progress'
   orderId?: string
   error?: { code: string; message: string }
   traceId: string
@@ -72,7 +75,7 @@ export class BatchImport {
         entry.span.end()
       }
       const fail = (entry: Entry, error: unknown) => finish(entry, { status: 'failed', orderId: entry.attempt?.order.id, error: describe(error) })
-      const paid = (entry: Entry, order: Order) => finish(entry, { status: 'paid', orderId: order.id })
+      const paid = (entry: Entry, order: Order) => finish(entry, { status: order.status === 'paid' ? 'paid' : 'in_progress', orderId: order.id })
 
       /** A stage: runs `work` in a span that is a child of the order's span; an order already done passes through. */
       const stage = (name: string, work: (entry: Entry, span: Span) => Promise<void>, cancellable = true) =>

@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api'
+import { type Tracer, trace } from '@opentelemetry/api'
 import { and, count, eq, inArray } from 'drizzle-orm'
 import { inParallel, inSequence, mapConcurrent, orAbort } from '../../shared/concurrency.ts'
 import { AppError } from '../../shared/errors.ts'
@@ -62,7 +62,10 @@ export class Prechecks {
   private async validateUser(userId: string): Promise<void> {
     const { db, settings } = this.deps
     const fault = this.deps.userFault?.()
-    if (fault?.kind === 'slow') await sleep(fault.ms)
+    if (fault?.kind === 'slow') {
+      trace.getActiveSpan()?.setAttribute('fault.injected', fault.value)
+      await sleep(fault.ms)
+    }
     if (settings.blockedUsers.has(userId)) {
       throw new AppError(403, 'user_not_allowed', `user ${userId} may not place orders`, { reason: 'blocklisted' })
     }
