@@ -28,7 +28,7 @@ export function retention(db: CollectorDb, settings: Pick<CollectorSettings, 'ma
     await pruneBefore(now() * 1000 - settings.maxAgeHours * HOUR_MICROS)
     const [{ stored } = { stored: 0 }] = await db.select({ stored: count() }).from(spans)
     if (stored <= settings.maxSpans) return
-    // The start time of the newest span that must go; everything at or before it is pruned.
+    // The start time of the oldest span that may stay (the maxSpans-th newest); everything that started before it goes.
     const [oldestKept] = await db
       .select({ startTime: spans.startTime })
       .from(spans)

@@ -33,9 +33,9 @@ export function toTraceQuery(params: TraceSearchParams, now = Date.now()): Trace
     tags: { ...parseTags(params.tags), ...parsePairs([params.tag ?? []].flat()) },
     minDuration: duration('minDuration', params.minDuration),
     maxDuration: duration('maxDuration', params.maxDuration),
-    start: micros('start', params.start) ?? (lookback === undefined ? undefined : now * 1000 - lookback),
-    end: micros('end', params.end),
-    limit: Math.min(MAX_LIMIT, micros('limit', params.limit) || DEFAULT_LIMIT),
+    start: nonNegativeInteger('start', params.start) ?? (lookback === undefined ? undefined : now * 1000 - lookback),
+    end: nonNegativeInteger('end', params.end),
+    limit: Math.min(MAX_LIMIT, nonNegativeInteger('limit', params.limit) || DEFAULT_LIMIT),
   }
 }
 
@@ -46,7 +46,8 @@ function duration(name: string, value: string | undefined): number | undefined {
   return parsed
 }
 
-function micros(name: string, value: string | undefined): number | undefined {
+/** Times in microseconds and the limit: whole numbers, never negative. */
+function nonNegativeInteger(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined
   if (!/^\d+$/.test(value)) throw new AppError(400, 'invalid_request', `${name}: not a non-negative integer: ${value}`)
   return Number(value)

@@ -14,17 +14,17 @@ export function upstreamFetch(tracer: Tracer, base: Fetch): Fetch {
   return tracedFetch(tracer, deadlineFetch(base))
 }
 
-/**
- * Awaits a typed-client call and returns its JSON body. The service's own JSON errors come back as the same
- * `AppError`, so a 409 from inventory leaves the gateway as that 409; a service that cannot be reached, or answers
- * something that is not ours, is `503 upstream_unavailable`; one that outlives the deadline is a 504.
- */
 export interface JsonResponse {
   ok: boolean
   status: number
   json(): Promise<unknown>
 }
 
+/**
+ * Awaits a typed-client call and returns its JSON body. The service's own JSON errors come back as the same
+ * `AppError`, so a 409 from inventory leaves the gateway as that 409; a service that cannot be reached, or answers
+ * something that is not ours, is `503 upstream_unavailable`; one that outlives the deadline is a 504.
+ */
 export async function unwrap<T>(service: string, pending: Promise<JsonResponse>, timeoutCode: ErrorCode = 'upstream_timeout'): Promise<T> {
   let response
   try {

@@ -36,7 +36,7 @@ export function databaseAuthToken(env: Env, name: ServiceName): string | undefin
   return env[`${envPrefix(name)}_DB_AUTH_TOKEN`] || undefined
 }
 
-/** A positive integer from the environment, or the default. */
+/** A non-negative number from the environment, or the default when it is unset or not such a number. */
 export function numberSetting(env: Env, key: string, fallback: number): number {
   const value = Number(env[key])
   return env[key] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback

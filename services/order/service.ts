@@ -24,7 +24,7 @@ export const orderService: ServiceDefinition = {
     const outbox = new Outbox({
       db,
       tracer,
-      sink: webhook ? webhookSink(webhook, tracedFetch(tracer, fetch), numberSetting(env, 'NOTIFY_TIMEOUT_MS', 5000)) : logSink,
+      sink: webhook ? webhookSink(webhook, tracedFetch(tracer, fetch, { external: true }), numberSetting(env, 'NOTIFY_TIMEOUT_MS', 5000)) : logSink,
     })
     const prechecks = new Prechecks({
       db,

@@ -25,7 +25,7 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
         const value = Reflect.get(obj, key, receiver)
         if (key === 'execute') {
           return (stmt: InStatement | string, args?: unknown) =>
-            traced([typeof stmt === 'string' ? stmt : stmt], () => (obj.execute as Function).call(obj, stmt, args))
+            traced([stmt], () => (obj.execute as Function).call(obj, stmt, args))
         }
         if (key === 'batch') {
           return (stmts: Statement[], mode?: unknown) => traced(stmts, () => (obj.batch as Function).call(obj, stmts, mode))

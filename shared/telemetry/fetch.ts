@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
-import { injectContext } from './propagation.ts'
+import { serverAttributes } from './http-attributes.ts'
+import { injectContext, injectTraceContext } from './propagation.ts'
 import { markError } from './span.ts'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
@@ -7,9 +8,11 @@ export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promi
 /**
  * Wraps any fetch (global fetch, a Worker's service binding) so each call is a CLIENT span whose context travels
  * in the request's `traceparent`, `tracestate` and `baggage` headers. ERROR on network failures and 4xx/5xx answers,
- * as the HTTP client conventions say.
+ * as the HTTP client conventions say. `external: true` is for calls that leave the system (a webhook): baggage,
+ * which callers of the public API can fill, is not passed on there.
  */
-export function tracedFetch(tracer: Tracer, base: Fetch): Fetch {
+export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = {}): Fetch {
+  const inject = external ? injectTraceContext : injectContext
   return async function tracedFetch(input, init) {
     const request = new Request(input, init)
     const url = new URL(request.url)
@@ -17,13 +20,13 @@ export function tracedFetch(tracer: Tracer, base: Fetch): Fetch {
       kind: SpanKind.CLIENT,
       attributes: {
         'http.request.method': request.method,
+        // The query is left out: it may carry values a trace should not keep.
         'url.full': `${url.origin}${url.pathname}`,
-        'server.address': url.hostname,
-        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        ...serverAttributes(url),
       },
     })
     const headers = new Headers(request.headers)
-    injectContext(headers, trace.setSpan(context.active(), span))
+    inject(headers, trace.setSpan(context.active(), span))
     try {
       const response = await base(new Request(request, { headers }))
       span.setAttribute('http.response.status_code', response.status)

@@ -5,7 +5,7 @@ export { OtlpFetchExporter, type OtlpFetchExporterOptions, parseRetryAfter } fro
 export { type Fetch, tracedFetch } from './fetch.ts'
 export { httpTracing, type HttpTracingOptions } from './middleware.ts'
 export { type BatchOptions, BoundedBatchSpanProcessor, type ExportStats } from './processor.ts'
-export { baggageValue, extractContext, injectContext, spanContextOf, traceparentOf, w3cPropagator } from './propagation.ts'
+export { baggageValue, extractContext, injectContext, injectTraceContext, spanContextOf, traceparentOf, w3cPropagator } from './propagation.ts'
 export { createTelemetry, type Telemetry, type TelemetryOptions } from './provider.ts'
 export { samplerFromConfig } from './sampler.ts'
 export { inSpan, markError } from './span.ts'

@@ -1,8 +1,9 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
 import { createMiddleware } from 'hono/factory'
 import { routePath } from 'hono/route'
+import { serverAttributes } from './http-attributes.ts'
 import { extractContext } from './propagation.ts'
-import { markError } from './span.ts'
+import { errorType } from './span.ts'
 
 export interface HttpTracingOptions {
   tracer: Tracer
@@ -27,40 +28,36 @@ export const httpTracing = ({ tracer, traceIdHeader = true }: HttpTracingOptions
           'http.request.method': c.req.method,
           'url.path': url.pathname,
           'url.scheme': url.protocol.replace(':', ''),
-          'server.address': url.hostname,
-          'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+          ...serverAttributes(url),
           'user_agent.original': c.req.header('user-agent'),
         },
       },
       parent,
     )
+    // An error escapes only from an app without `onError`; it is still a 500 with its route on the span.
+    let escaped: Error | undefined
     try {
       await context.with(trace.setSpan(parent, span), next)
     } catch (error) {
-      markError(span, error)
-      span.end()
-      throw error
+      escaped = error instanceof Error ? error : new Error(String(error))
     }
     const route = routePath(c, -1)
     if (route && route !== '/*' && route !== '*') {
       span.setAttribute('http.route', route)
       span.updateName(`${c.req.method} ${route}`)
     }
-    const status = c.res.status
+    const status = escaped ? 500 : c.res.status
     span.setAttribute('http.response.status_code', status)
-    if (c.error) span.recordException(c.error)
+    const error = escaped ?? c.error
     if (status >= 500) {
-      span.setAttribute('error.type', errorCode(c.error) ?? String(status))
-      span.setStatus({ code: SpanStatusCode.ERROR, message: c.error?.message })
+      if (error) span.recordException(error)
+      span.setAttribute('error.type', error ? errorType(error) : String(status))
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
     }
-    if (traceIdHeader) setHeader(c, 'X-Trace-Id', span.spanContext().traceId)
+    if (!escaped && traceIdHeader) setHeader(c, 'X-Trace-Id', span.spanContext().traceId)
     span.end()
+    if (escaped) throw escaped
   })
-
-function errorCode(error: Error | undefined): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? code : error?.name
-}
 
 /** Responses built from a fetch are immutable; copy them once when that is the case. */
 function setHeader(c: { res: Response }, name: string, value: string): void {

@@ -23,6 +23,13 @@ export function injectContext(headers: Headers, ctx: Context = context.active())
   w3cPropagator.inject(ctx, headers, headerSetter)
 }
 
+const traceContextOnly = new W3CTraceContextPropagator()
+
+/** Only `traceparent`/`tracestate`: for calls that leave the system, where the callers' baggage has no business. */
+export function injectTraceContext(headers: Headers, ctx: Context = context.active()): void {
+  traceContextOnly.inject(ctx, headers, headerSetter)
+}
+
 /** The W3C `traceparent` of the span active in `ctx` (to store it, e.g. with an outbox row), if there is one. */
 export function traceparentOf(ctx: Context = context.active()): string | undefined {
   const headers = new Headers()

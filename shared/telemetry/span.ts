@@ -25,7 +25,8 @@ export function markError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
 }
 
-function errorType(error: Error): string {
+/** `error.type` of an error: its code when it has one (`payment_timeout`), else its class (`TypeError`). */
+export function errorType(error: Error): string {
   const code = (error as { code?: unknown }).code
   return typeof code === 'string' ? code : error.name
 }

@@ -83,6 +83,21 @@ describe('traced fetch', () => {
   })
 })
 
+describe('traced fetch to the outside', () => {
+  test('sends traceparent but not the callers\' baggage', async () => {
+    const { telemetry } = captureTelemetry('under-test')
+    let sent: Headers | undefined
+    const external = tracedFetch(telemetry.tracer, async (input, init) => {
+      sent = new Request(input, init).headers
+      return new Response('ok')
+    }, { external: true })
+    const app = serviceApp({ telemetry, env: {} }).get('/call-out', async (c) => c.text(await (await external('https://hooks.example.com/x')).text()))
+    await app.request('/call-out', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'user.secret=1,fault.payment=decline' } })
+    expect(sent!.get('traceparent')).toStartWith(`00-${TRACE_ID}-`)
+    expect(sent!.get('baggage')).toBeNull()
+  })
+})
+
 describe('server span status', () => {
   test('a 4xx answer leaves the server span unset and still answers JSON', async () => {
     const { app, spans } = services()
