@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api'
-import { and, asc, eq, isNull, sql } from 'drizzle-orm'
+import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import { spanContextOf, traceparentOf } from '../../shared/telemetry/propagation.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import type { Fetch } from '../../shared/telemetry/fetch.ts'
@@ -40,6 +40,9 @@ export const logSink: NotificationSink = async (notification) => {
 /** How many notifications one delivery run sends at most, oldest first. */
 const DELIVERY_BATCH = 50
 
+/** Wait after the n-th failed attempt: 1 s, 2 s, 4 s … at most 5 minutes. */
+export const retryDelayMs = (attempts: number) => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000)
+
 /**
  * The transactional outbox of the order service: `record` is a statement to put in the same batch as an order's
  * status change; `deliver` sends what is not delivered yet, at least once.
@@ -59,13 +62,21 @@ export class Outbox {
   }
 
   /**
-   * Sends pending notifications, oldest first, each in a span `outbox.deliver` (a trace of its own, linked to the
-   * span that changed the order's status). Marked delivered only after the sink accepted it: a crash in between
-   * sends it again, which the receiver's idempotency key absorbs. Returns how many were delivered.
+   * Sends the notifications that are due, oldest first, each in a span `outbox.deliver` (a trace of its own, linked
+   * to the span that changed the order's status). Marked delivered only after the sink accepted it: a crash in
+   * between sends it again, which the receiver's idempotency key absorbs. A failed one waits longer after each
+   * attempt (`retryDelayMs`), so notifications the receiver refuses do not hold back the others. Returns how many
+   * were delivered.
    */
-  async deliver(): Promise<number> {
+  async deliver(now = new Date()): Promise<number> {
     const { db, tracer, sink } = this.deps
-    const pending = await db.select().from(outbox).where(isNull(outbox.deliveredAt)).orderBy(asc(outbox.createdAt)).limit(DELIVERY_BATCH)
+    const due = or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, now))
+    const pending = await db
+      .select()
+      .from(outbox)
+      .where(and(isNull(outbox.deliveredAt), due))
+      .orderBy(asc(outbox.createdAt))
+      .limit(DELIVERY_BATCH)
     let delivered = 0
     for (const row of pending) {
       const order = spanContextOf(row.traceparent)
@@ -76,7 +87,11 @@ export class Outbox {
         } catch (error) {
           await db
             .update(outbox)
-            .set({ attempts: sql`${outbox.attempts} + 1`, lastError: (error as Error)?.message ?? String(error) })
+            .set({
+              attempts: sql`${outbox.attempts} + 1`,
+              lastError: (error as Error)?.message ?? String(error),
+              nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts + 1)),
+            })
             .where(eq(outbox.id, row.id))
           throw error
         }

@@ -63,7 +63,13 @@ export const outbox = sqliteTable(
     deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** After a failed attempt, not before this: a receiver that is down is tried less and less often. */
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
   },
   // One notification per order and kind: a status change repeated (recovery after a crash) adds nothing.
-  (table) => [uniqueIndex('outbox_order_kind').on(table.orderId, table.kind), index('outbox_undelivered').on(table.deliveredAt, table.createdAt)],
+  (table) => [
+    uniqueIndex('outbox_order_kind').on(table.orderId, table.kind),
+    index('outbox_undelivered').on(table.deliveredAt, table.createdAt),
+    index('outbox_due').on(table.deliveredAt, table.nextAttemptAt),
+  ],
 )

@@ -66,6 +66,10 @@ describe('outbox', () => {
 
       await shop.runTask('outbox delivery')
       expect(await shop.count('order', 'select * from outbox where delivered_at is null and attempts = 1 and last_error = ?', ['webhook answered 500'])).toBe(1)
+      // The failed one waits (1 s after a first failure) rather than being sent again at once.
+      await shop.runTask('outbox delivery')
+      expect(receiver.received).toHaveLength(1)
+      await Bun.sleep(1100)
       await shop.runTask('outbox delivery')
       await shop.runTask('outbox delivery')
 
