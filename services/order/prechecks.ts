@@ -39,6 +39,8 @@ export interface PrecheckDeps {
  * The checks an order passes before anything is written, independent of each other: stock (`check_inventory`), the
  * user (`validate_user`) and the price of each item (`calculate_price`). Either mode gives the same answer: in
  * parallel the failure reported is that of the first check in this order, as the sequential run would report it.
+ * The stock check also answers prices; they are not used: prices come from the per-item pricing, the seed's
+ * fan-out/fan-in (one `price_item` span per item), which is where a pricing rule (discounts, currency) belongs.
  */
 export class Prechecks {
   constructor(private readonly deps: PrecheckDeps) {}
