@@ -21,7 +21,8 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
       REQUEST_DEADLINE_MS: '1500',
       PAYMENT_ATTEMPT_TIMEOUT_MS: '400',
       PAYMENT_DEADLINE_MS: '5000',
-      ORDER_STALE_AFTER_MS: '0',
+      // Longer than a request's deadline, so recovery only takes orders no request is working on any more.
+      ORDER_STALE_AFTER_MS: '2000',
       ORDER_RECOVERY_INTERVAL_MS: '200',
     })
   })
