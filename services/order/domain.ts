@@ -134,11 +134,11 @@ export class Orders {
     }
     // Once the customer has paid, nothing is compensated and no deadline cuts the completion short: a failure here
     // leaves the order for recovery to complete.
-    await withoutDeadline(() =>
+    const completed = await withoutDeadline(() =>
       inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, paymentId)),
     )
-    // Read back, so this answer and every replay of it are the same document.
-    const paid = await this.get(order.id)
+    // The order as stored (the same document every replay reads); read again only if another writer settled it first.
+    const paid = completed ?? (await this.get(order.id))
     span.setAttribute('order.status', paid.status)
     return paid
   }
@@ -183,20 +183,23 @@ export class Orders {
   }
 
   /** Marks the reserved stock sold, then the order paid, so a paid order always has its stock sold. */
-  private async complete(orderId: string, paymentId: string): Promise<void> {
+  private async complete(orderId: string, paymentId: string): Promise<Order | undefined> {
     await this.deps.inventory.commit(orderId)
-    await this.changeStatus(orderId, { status: 'paid', paymentId }, 'order.paid')
+    return this.changeStatus(orderId, { status: 'paid', paymentId }, 'order.paid')
   }
 
   /**
-   * Settles the order (paid or cancelled) and records the notification announcing it, in one transaction. An order
-   * already settled (by recovery, or a concurrent completion) is left as it is: settling is one-way.
+   * Settles the order (paid or cancelled) and records the notification announcing it, in one transaction; returns
+   * the settled order, the document the notification carries. An order already settled (by recovery, or a
+   * concurrent completion) is left as it is and nothing is returned: settling is one-way.
    */
-  private async changeStatus(id: string, fields: Partial<typeof orders.$inferInsert>, kind: NotificationKind): Promise<void> {
+  private async changeStatus(id: string, fields: Partial<typeof orders.$inferInsert>, kind: NotificationKind): Promise<Order | undefined> {
     const { failure: _, ...current } = (await this.findById(id))!
-    if (!UNSETTLED.includes(current.status)) return
+    if (!UNSETTLED.includes(current.status)) return undefined
+    const settled = orderDocument({ ...current, status: fields.status ?? current.status, paymentId: fields.paymentId ?? current.paymentId })
     const { db, outbox } = this.deps
-    await db.batch([this.update(id, fields), outbox.record(id, kind, { ...current, status: fields.status, ...(fields.paymentId ? { paymentId: fields.paymentId } : {}) })])
+    await db.batch([this.update(id, fields), outbox.record(id, kind, settled)])
+    return settled
   }
 
   /**
@@ -273,13 +276,15 @@ export class Orders {
     // rowid keeps the items in the order the customer listed them.
     const items = await this.deps.db.select().from(orderItems).where(eq(orderItems.orderId, row.id)).orderBy(sql`rowid`)
     return {
-      id: row.id,
-      userId: row.userId,
-      items: items.map((item) => ({ id: item.productId, quantity: item.quantity, unitPrice: toAmount(item.unitPriceCents) })),
-      totalAmount: toAmount(row.totalCents),
-      status: row.status,
-      ...(row.paymentId ? { paymentId: row.paymentId } : {}),
-      createdAt: row.createdAt.toISOString(),
+      ...orderDocument({
+        id: row.id,
+        userId: row.userId,
+        items: items.map((item) => ({ id: item.productId, quantity: item.quantity, unitPrice: toAmount(item.unitPriceCents) })),
+        totalAmount: toAmount(row.totalCents),
+        status: row.status,
+        paymentId: row.paymentId ?? undefined,
+        createdAt: row.createdAt.toISOString(),
+      }),
       failure: row.failureCode ? new AppError(row.failureStatus as AppError['status'], row.failureCode as AppError['code'], row.failureMessage ?? '') : undefined,
     }
   }
@@ -294,4 +299,10 @@ export class Orders {
 }
 
 type StoredOrder = Order & { failure?: AppError }
+
+/** An order in the one shape the API answers with (keys in this order, `paymentId` only once there is one). */
+function orderDocument({ paymentId, ...order }: Order): Order {
+  const { id, userId, items, totalAmount, status, createdAt } = order
+  return { id, userId, items, totalAmount, status, ...(paymentId ? { paymentId } : {}), createdAt }
+}
 
