@@ -10,7 +10,7 @@ import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
 import * as schema from '../collector/schema.ts'
 import { DEFAULT_SETTINGS } from '../collector/settings.ts'
 import { openDatabase } from '../runtime/database.ts'
-import { figure, type SectionRun } from './section.ts'
+import { figure, quantile, type SectionRun } from './section.ts'
 
 export interface CollectorFigures {
   spansStored: number
@@ -65,8 +65,7 @@ function request(firstTrace: number, idForm: (hexId: string) => string) {
 }
 
 const percentiles = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b)
-  const at = (q: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2))
+  const at = (q: number) => Number(quantile(samples, q).toFixed(2))
   return { p50: at(0.5), p95: at(0.95) }
 }
 

@@ -3,7 +3,7 @@
 // each order's spans. `bun bench/prechecks.ts` prints the figures; `bench/index.ts` calls `measurePrechecks()`.
 import { inProcessShop } from '../test/support/in-process.ts'
 import type { FlatSpan } from '../test/support/otlp-json.ts'
-import { figure, ratio, type SectionRun } from './section.ts'
+import { figure, quantile, ratio, type SectionRun } from './section.ts'
 
 export interface PrecheckOptions {
   /** Orders per variant. */
@@ -63,9 +63,9 @@ export async function measurePrechecks(options: PrecheckOptions = {}): Promise<P
     const spans = await shops[mode]!.spans()
     const phases = samples[mode].map(({ traceId }) => precheckPhaseMs(spans.filter((span) => span.traceId === traceId)))
     figures[mode] = {
-      precheckP50: percentile(phases, 0.5),
-      precheckP95: percentile(phases, 0.95),
-      requestP50: percentile(samples[mode].map((sample) => sample.requestMs), 0.5),
+      precheckP50: quantile(phases, 0.5),
+      precheckP95: quantile(phases, 0.95),
+      requestP50: quantile(samples[mode].map((sample) => sample.requestMs), 0.5),
     }
   }
   return { options: settings, ...figures, speedup: figures.sequential.precheckP50 / figures.parallel.precheckP50 }
@@ -78,11 +78,6 @@ function precheckPhaseMs(trace: FlatSpan[]): number {
   const start = checks.reduce((min, span) => (span.startNs < min ? span.startNs : min), checks[0]!.startNs)
   const end = checks.reduce((max, span) => (span.endNs > max ? span.endNs : max), checks[0]!.endNs)
   return Number(end - start) / 1e6
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 }
 
 /** The bench command's part: sequential against parallel pre-checks, alternating, in one run. */

@@ -40,6 +40,12 @@ export function figure(value: number): string {
   return Number(value.toPrecision(3)).toString()
 }
 
+/** The exact `q`-quantile (0..1) of a few samples: the value at rank ⌊q·n⌋ of the sorted samples. */
+export function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
 /** A ratio as `0.93×`. */
 export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a'

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Client } from '@libsql/client'
-import { waitUntil } from '../support/environment.ts'
+import { rows, waitUntil } from '../support/environment.ts'
 import { startProcesses } from '../support/processes.ts'
 
 // These tests start real processes and wait for their traces; the 5 s default is too short.
 setDefaultTimeout(60_000)
 
-const rows = async (db: Client, sql: string, args: (string | number)[] = []) => (await db.execute({ sql, args })).rows
 const number = async (db: Client, sql: string, args: (string | number)[] = []) => Number(Object.values((await rows(db, sql, args))[0]!)[0])
 
 describe('consistency under concurrency (real processes on Bun)', () => {

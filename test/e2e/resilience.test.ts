@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import type { Client } from '@libsql/client'
-import { waitUntil } from '../support/environment.ts'
+import { rows, waitUntil } from '../support/environment.ts'
 import { STATUS } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { startProcesses } from '../support/processes.ts'
@@ -8,7 +7,6 @@ import { startProcesses } from '../support/processes.ts'
 // These tests start real processes and wait for their traces; the 5 s default is too short.
 setDefaultTimeout(60_000)
 
-const rows = async (db: Client, sql: string, args: (string | number)[] = []) => (await db.execute({ sql, args })).rows
 
 describe('faults, deadlines and recovery (real processes on Bun)', () => {
   const receiver = startOtlpReceiver()

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createClient } from '@libsql/client'
+import { type Client, createClient } from '@libsql/client'
 
 export const repositoryRoot = new URL('../../', import.meta.url).pathname
 
@@ -30,6 +30,11 @@ export async function freshEnvironment(label: string) {
     /** The service's database, read as the service wrote it. */
     database: (name: 'order' | 'inventory' | 'payment') => createClient({ url: `file:${dataDir}/${name}.db` }),
   }
+}
+
+/** The rows a query of a service's database answers. */
+export async function rows(db: Client, sql: string, args: (string | number)[] = []) {
+  return (await db.execute({ sql, args })).rows
 }
 
 /** Places an order through the gateway at `gateway`. */
