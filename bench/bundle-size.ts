@@ -27,16 +27,37 @@ export async function measureBundles(outdir?: string): Promise<BundleSize[]> {
   return Promise.all(
     WORKERS.map(async (worker) => {
       const dir = join(base, worker)
-      const build = Bun.spawn(['node_modules/.bin/wrangler', 'deploy', '--dry-run', '--outdir', dir, '--metafile', '-c', `wrangler/${worker}.toml`], {
-        cwd: root,
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-        stdout: 'pipe',
-        stderr: 'pipe',
-      })
-      const [code, stdout, stderr] = await Promise.all([build.exited, new Response(build.stdout).text(), new Response(build.stderr).text()])
+      const build = Bun.spawn(
+        [
+          'node_modules/.bin/wrangler',
+          'deploy',
+          '--dry-run',
+          '--outdir',
+          dir,
+          '--metafile',
+          '-c',
+          `wrangler/${worker}.toml`,
+        ],
+        {
+          cwd: root,
+          env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+          stdout: 'pipe',
+          stderr: 'pipe',
+        },
+      )
+      const [code, stdout, stderr] = await Promise.all([
+        build.exited,
+        new Response(build.stdout).text(),
+        new Response(build.stderr).text(),
+      ])
       if (code !== 0) throw new Error(`wrangler deploy --dry-run failed for ${worker}:\n${stdout}${stderr}`)
       const bundle = await readFile(join(dir, 'worker.js'))
-      return { worker, bytes: bundle.byteLength, gzipBytes: gzipSync(bundle).byteLength, telemetryBytes: await telemetryBytes(dir) }
+      return {
+        worker,
+        bytes: bundle.byteLength,
+        gzipBytes: gzipSync(bundle).byteLength,
+        telemetryBytes: await telemetryBytes(dir),
+      }
     }),
   )
 }
@@ -60,10 +81,18 @@ export const bundleSizeSection: SectionRun = async (context) => {
     tables: [
       {
         columns: ['worker', 'raw KiB', 'gzip KiB', 'telemetry library, raw KiB', 'share of the Free plan limit (gzip)'],
-        rows: sizes.map((size) => [size.worker, figure(size.bytes / 1024), figure(size.gzipBytes / 1024), figure(size.telemetryBytes / 1024), `${figure((100 * size.gzipBytes) / FREE_PLAN_LIMIT_BYTES)}%`]),
+        rows: sizes.map((size) => [
+          size.worker,
+          figure(size.bytes / 1024),
+          figure(size.gzipBytes / 1024),
+          figure(size.telemetryBytes / 1024),
+          `${figure((100 * size.gzipBytes) / FREE_PLAN_LIMIT_BYTES)}%`,
+        ]),
       },
     ],
-    notes: ["Workers' limit is 3 MiB gzip on the Free plan, 10 MiB on Paid. Telemetry is the bundle's bytes from shared/telemetry and the OpenTelemetry packages."],
+    notes: [
+      "Workers' limit is 3 MiB gzip on the Free plan, 10 MiB on Paid. Telemetry is the bundle's bytes from shared/telemetry and the OpenTelemetry packages.",
+    ],
     data: sizes,
   }
 }
@@ -72,7 +101,12 @@ if (import.meta.main) {
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
   const sizes = await measureBundles()
   console.table(
-    sizes.map(({ worker, bytes, gzipBytes, telemetryBytes }) => ({ worker, raw: kib(bytes), gzip: kib(gzipBytes), 'telemetry (raw)': kib(telemetryBytes) })),
+    sizes.map(({ worker, bytes, gzipBytes, telemetryBytes }) => ({
+      worker,
+      raw: kib(bytes),
+      gzip: kib(gzipBytes),
+      'telemetry (raw)': kib(telemetryBytes),
+    })),
   )
   console.log(`Workers' limit (gzip): ${kib(FREE_PLAN_LIMIT_BYTES)} on the Free plan, 10 MiB on Paid`)
 }

@@ -69,10 +69,17 @@ const percentiles = (samples: number[]) => {
   return { p50: at(0.5), p95: at(0.95) }
 }
 
-export async function benchCollector({ spans = 1_000_000, measuredSpans = 50_000, concurrency = 4 } = {}): Promise<CollectorFigures> {
+export async function benchCollector({
+  spans = 1_000_000,
+  measuredSpans = 50_000,
+  concurrency = 4,
+} = {}): Promise<CollectorFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'collector-bench-'))
   const client = await openDatabase(`file:${dir}/collector.db`, 'drizzle/collector')
-  const app = createCollectorApp({ db: drizzle(client, { schema }), settings: { ...DEFAULT_SETTINGS, maxSpans: spans * 2 } })
+  const app = createCollectorApp({
+    db: drizzle(client, { schema }),
+    settings: { ...DEFAULT_SETTINGS, maxSpans: spans * 2 },
+  })
   const spansPerRequest = TRACES_PER_REQUEST * SPANS_PER_TRACE
   let nextTrace = 0
   const body = (encoding: 'json' | 'protobuf') => {
@@ -80,7 +87,10 @@ export async function benchCollector({ spans = 1_000_000, measuredSpans = 50_000
     nextTrace += TRACES_PER_REQUEST
     return encoding === 'json'
       ? JSON.stringify(request(first, (id) => id.toUpperCase()))
-      : toBinary(ExportTraceServiceRequest, fromJson(ExportTraceServiceRequest, request(first, base64) as unknown as JsonValue))
+      : toBinary(
+          ExportTraceServiceRequest,
+          fromJson(ExportTraceServiceRequest, request(first, base64) as unknown as JsonValue),
+        )
   }
   /** Posts `total` spans, `concurrency` requests at a time; bodies are encoded before the clock starts. */
   const ingest = async (encoding: 'json' | 'protobuf', total: number) => {
@@ -101,7 +111,8 @@ export async function benchCollector({ spans = 1_000_000, measuredSpans = 50_000
   try {
     const ingestJsonSpansPerSecond = await ingest('json', measuredSpans)
     const ingestProtobufSpansPerSecond = await ingest('protobuf', measuredSpans)
-    while (nextTrace * SPANS_PER_TRACE < spans) await ingest('protobuf', Math.min(measuredSpans, spans - nextTrace * SPANS_PER_TRACE))
+    while (nextTrace * SPANS_PER_TRACE < spans)
+      await ingest('protobuf', Math.min(measuredSpans, spans - nextTrace * SPANS_PER_TRACE))
     const timed = async (path: string) => {
       const started = performance.now()
       const response = await app.request(path)
@@ -140,7 +151,10 @@ export const collectorSection: SectionRun = async (context) => {
           ['ingest, OTLP/JSON (spans/s)', figures.ingestJsonSpansPerSecond],
           ['ingest, OTLP/protobuf (spans/s)', figures.ingestProtobufSpansPerSecond],
           ['trace by id, p50 / p95 (ms)', `${figure(figures.traceByIdMs.p50)} / ${figure(figures.traceByIdMs.p95)}`],
-          ['search service + minDuration=1s, p50 / p95 (ms)', `${figure(figures.searchServiceMinDurationMs.p50)} / ${figure(figures.searchServiceMinDurationMs.p95)}`],
+          [
+            'search service + minDuration=1s, p50 / p95 (ms)',
+            `${figure(figures.searchServiceMinDurationMs.p50)} / ${figure(figures.searchServiceMinDurationMs.p95)}`,
+          ],
         ],
       },
     ],

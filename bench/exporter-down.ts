@@ -1,11 +1,11 @@
 import { createServer, type Socket } from 'node:net'
 import { LatencyHistogram } from '../scripts/load/histogram.ts'
-import { loadPhase } from './phase.ts'
-import type { OtlpSink } from './otlp-sink.ts'
-import { figure, ratio, type SectionContext, type SectionResult } from './section.ts'
-import { restock } from './systems.ts'
 import type { ExportStats } from '../shared/telemetry/processor.ts'
 import { startProcesses } from '../test/support/processes.ts'
+import type { OtlpSink } from './otlp-sink.ts'
+import { loadPhase } from './phase.ts'
+import { figure, ratio, type SectionContext, type SectionResult } from './section.ts'
+import { restock } from './systems.ts'
 
 const WARMUP_MS = 1000
 const PHASE_MS = 4000
@@ -27,7 +27,11 @@ export async function exporterDown(context: SectionContext, sink: OtlpSink, rate
   context.log(`exporter with the collector down: three shops, ${rate} orders/s each in turn`)
   const shops = await Promise.all(
     scenarios.map((scenario) =>
-      startProcesses({ OTEL_EXPORTER_OTLP_ENDPOINT: scenario.endpoint, OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_SCHEDULE_DELAY: '1000' }),
+      startProcesses({
+        OTEL_EXPORTER_OTLP_ENDPOINT: scenario.endpoint,
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_BSP_SCHEDULE_DELAY: '1000',
+      }),
     ),
   )
   try {
@@ -47,20 +51,32 @@ export async function exporterDown(context: SectionContext, sink: OtlpSink, rate
       }
       rss.push(await rssSamples())
     }
-    const figures = await Promise.all(scenarios.map(async (scenario, index) => ({
-      scenario: scenario.name,
-      requests: latency[index]!.count,
-      errors: errors[index]!,
-      p50: latency[index]!.percentile(50),
-      p99: latency[index]!.percentile(99),
-      rssMiB: rss.map((sample) => sample[index]!),
-      spans: await spanCounts(shops[index]!),
-    })))
+    const figures = await Promise.all(
+      scenarios.map(async (scenario, index) => ({
+        scenario: scenario.name,
+        requests: latency[index]!.count,
+        errors: errors[index]!,
+        p50: latency[index]!.percentile(50),
+        p99: latency[index]!.percentile(99),
+        rssMiB: rss.map((sample) => sample[index]!),
+        spans: await spanCounts(shops[index]!),
+      })),
+    )
     const up = figures[0]!
     return {
       tables: [
         {
-          columns: ['collector', 'p50 ms', 'p99 ms', 'p99 vs up', 'RSS MiB, start → each round', 'spans exported', 'failed', 'dropped', 'queued'],
+          columns: [
+            'collector',
+            'p50 ms',
+            'p99 ms',
+            'p99 vs up',
+            'RSS MiB, start → each round',
+            'spans exported',
+            'failed',
+            'dropped',
+            'queued',
+          ],
           rows: figures.map((row) => [
             row.scenario,
             figure(row.p50),
@@ -94,7 +110,9 @@ function startHangingEndpoint() {
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
   })
-  const endpoint = new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+  const endpoint = new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+  )
   return {
     endpoint,
     stop() {
@@ -120,7 +138,11 @@ async function spanCounts(shop: Shop): Promise<ExportStats> {
 /** VmRSS of the four service processes from /proc: native allocations included, as the operating system sees it. */
 async function residentBytes(shop: Shop): Promise<number> {
   const sizes = await Promise.all(
-    SERVICES.map(async (name) => Number(/^VmRSS:\s+(\d+) kB/m.exec(await Bun.file(`/proc/${shop.process(name).pid}/status`).text())?.[1] ?? 0) * 1024),
+    SERVICES.map(
+      async (name) =>
+        Number(/^VmRSS:\s+(\d+) kB/m.exec(await Bun.file(`/proc/${shop.process(name).pid}/status`).text())?.[1] ?? 0) *
+        1024,
+    ),
   )
   return sizes.reduce((sum, size) => sum + size, 0)
 }

@@ -6,8 +6,8 @@ import { collectorSection } from './collector.ts'
 import { exporterDown } from './exporter-down.ts'
 import { describeMachine, type Machine } from './machine.ts'
 import { orderThroughput } from './order-throughput.ts'
-import { precheckSection } from './prechecks.ts'
 import { startOtlpSink } from './otlp-sink.ts'
+import { precheckSection } from './prechecks.ts'
 import { markdownTable, type SectionContext, type SectionResult } from './section.ts'
 import { spanCost } from './span-cost.ts'
 import { SystemPool } from './systems.ts'
@@ -32,7 +32,8 @@ type Outcome = { status: 'measured'; result: SectionResult } | { status: 'failed
 const root = new URL('../', import.meta.url).pathname
 const started = performance.now()
 const context: SectionContext = {
-  log: (message) => console.error(`bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s  ${message}`),
+  log: (message) =>
+    console.error(`bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s  ${message}`),
 }
 const outcomes = new Map<string, Outcome>()
 
@@ -106,7 +107,10 @@ function report(machine: Machine, seconds: number): string {
         ['Bun', machine.bun],
         ['Deno', machine.deno],
         ['date', machine.date],
-        ['load average (1 min), start → end of the run', `${machine.loadAverage.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`],
+        [
+          'load average (1 min), start → end of the run',
+          `${machine.loadAverage.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
+        ],
       ],
     }),
   ]

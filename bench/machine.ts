@@ -17,7 +17,9 @@ const root = new URL('../', import.meta.url).pathname
 
 /** What the figures were measured on, for the top of the report. */
 export async function describeMachine(): Promise<Machine> {
-  const osRelease = await Bun.file('/etc/os-release').text().catch(() => '')
+  const osRelease = await Bun.file('/etc/os-release')
+    .text()
+    .catch(() => '')
   const distribution = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(osRelease)?.[1]
   return {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',

@@ -9,7 +9,10 @@ const PHASE_MS = 8000
  * Orders on Bun with tracing on, as `bun run dev` runs them: at saturation (closed model), then at half that rate
  * (open model, latency counted from when each request was due).
  */
-export async function orderThroughput(context: SectionContext, pool: SystemPool): Promise<SectionResult & { halfRate: number }> {
+export async function orderThroughput(
+  context: SectionContext,
+  pool: SystemPool,
+): Promise<SectionResult & { halfRate: number }> {
   const system = await pool.get('bun', 'on')
   context.log('order throughput: saturation')
   const saturation = await loadPhase(system.gateway, saturated, PHASE_MS)
@@ -18,14 +21,24 @@ export async function orderThroughput(context: SectionContext, pool: SystemPool)
   const half = await loadPhase(system.gateway, { kind: 'open', rate: halfRate }, PHASE_MS)
   const row = (load: string, run: LoadRun) => {
     const { latencyMs: latency } = run.summary
-    return [load, figure(run.summary.throughput), figure(latency.p50), figure(latency.p90), figure(latency.p99), run.summary.errors]
+    return [
+      load,
+      figure(run.summary.throughput),
+      figure(latency.p50),
+      figure(latency.p90),
+      figure(latency.p99),
+      run.summary.errors,
+    ]
   }
   return {
     halfRate,
     tables: [
       {
         columns: ['load', 'orders/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors'],
-        rows: [row(`saturation (${SATURATION_CONCURRENCY} concurrent)`, saturation), row(`half (${halfRate}/s offered)`, half)],
+        rows: [
+          row(`saturation (${SATURATION_CONCURRENCY} concurrent)`, saturation),
+          row(`half (${halfRate}/s offered)`, half),
+        ],
       },
     ],
     notes: [

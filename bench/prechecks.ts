@@ -41,11 +41,16 @@ export async function measurePrechecks(options: PrecheckOptions = {}): Promise<P
   // Enough stock and open-order headroom that no order fails for reasons other than the one measured.
   const env = { ORDER_MAX_OPEN_ORDERS: '1000' }
   const shops = Object.fromEntries(
-    await Promise.all(variants.map(async (mode) => [mode, await inProcessShop({ env: { ...env, ORDER_PRECHECKS: mode } })] as const)),
+    await Promise.all(
+      variants.map(async (mode) => [mode, await inProcessShop({ env: { ...env, ORDER_PRECHECKS: mode } })] as const),
+    ),
   )
   const baggage = `fault.inventory=slow:${settings.inventoryMs},fault.user=slow:${settings.userMs}`
   const items = CATALOGUE.slice(0, settings.items).map((id) => ({ id, quantity: 1 }))
-  const samples = { sequential: [] as { traceId: string; requestMs: number }[], parallel: [] as { traceId: string; requestMs: number }[] }
+  const samples = {
+    sequential: [] as { traceId: string; requestMs: number }[],
+    parallel: [] as { traceId: string; requestMs: number }[],
+  }
 
   for (let round = 0; round < settings.orders; round++) {
     // Alternate which goes first, so drift over the run hits both alike.
@@ -65,7 +70,10 @@ export async function measurePrechecks(options: PrecheckOptions = {}): Promise<P
     figures[mode] = {
       precheckP50: quantile(phases, 0.5),
       precheckP95: quantile(phases, 0.95),
-      requestP50: quantile(samples[mode].map((sample) => sample.requestMs), 0.5),
+      requestP50: quantile(
+        samples[mode].map((sample) => sample.requestMs),
+        0.5,
+      ),
     }
   }
   return { options: settings, ...figures, speedup: figures.sequential.precheckP50 / figures.parallel.precheckP50 }
@@ -74,7 +82,8 @@ export async function measurePrechecks(options: PrecheckOptions = {}): Promise<P
 /** First pre-check start to last pre-check end, in ms. */
 function precheckPhaseMs(trace: FlatSpan[]): number {
   const checks = trace.filter((span) => PRECHECKS.has(span.name))
-  if (checks.length !== PRECHECKS.size) throw new Error(`expected ${PRECHECKS.size} pre-check spans, found ${checks.length}`)
+  if (checks.length !== PRECHECKS.size)
+    throw new Error(`expected ${PRECHECKS.size} pre-check spans, found ${checks.length}`)
   const start = checks.reduce((min, span) => (span.startNs < min ? span.startNs : min), checks[0]!.startNs)
   const end = checks.reduce((max, span) => (span.endNs > max ? span.endNs : max), checks[0]!.endNs)
   return Number(end - start) / 1e6
@@ -89,7 +98,12 @@ export const precheckSection: SectionRun = async (context) => {
     tables: [
       {
         columns: ['pre-checks', 'p50 ms', 'p95 ms', 'whole order p50 ms'],
-        rows: (['sequential', 'parallel'] as const).map((mode) => [mode, figure(figures[mode].precheckP50), figure(figures[mode].precheckP95), figure(figures[mode].requestP50)]),
+        rows: (['sequential', 'parallel'] as const).map((mode) => [
+          mode,
+          figure(figures[mode].precheckP50),
+          figure(figures[mode].precheckP95),
+          figure(figures[mode].requestP50),
+        ]),
       },
     ],
     notes: [
@@ -102,12 +116,16 @@ export const precheckSection: SectionRun = async (context) => {
 if (import.meta.main) {
   const figures = await measurePrechecks()
   const { inventoryMs, userMs, items, orders } = figures.options
-  console.log(`pre-checks with injected latencies: inventory ${inventoryMs} ms (stock check and each of ${items} item prices), user ${userMs} ms; ${orders} orders each`)
+  console.log(
+    `pre-checks with injected latencies: inventory ${inventoryMs} ms (stock check and each of ${items} item prices), user ${userMs} ms; ${orders} orders each`,
+  )
   console.log('| variant | pre-checks p50 | pre-checks p95 | order p50 |')
   console.log('| --- | ---: | ---: | ---: |')
   for (const mode of ['sequential', 'parallel'] as const) {
     const row = figures[mode]
-    console.log(`| ${mode} | ${row.precheckP50.toFixed(0)} ms | ${row.precheckP95.toFixed(0)} ms | ${row.requestP50.toFixed(0)} ms |`)
+    console.log(
+      `| ${mode} | ${row.precheckP50.toFixed(0)} ms | ${row.precheckP95.toFixed(0)} ms | ${row.requestP50.toFixed(0)} ms |`,
+    )
   }
   console.log(`parallel is ${figures.speedup.toFixed(2)}× faster in the pre-check phase`)
 }

@@ -24,12 +24,12 @@ export type SectionRun = (context: SectionContext) => Promise<SectionResult>
 
 /** Columns of figures are right-aligned, columns of words left-aligned. */
 export function markdownTable({ columns, rows }: Table): string {
-  const escape = (cell: Cell) => String(cell).replaceAll('|', '\\|')
+  const escapeCell = (cell: Cell) => String(cell).replaceAll('|', '\\|')
   const numeric = (column: number) => rows.every((row) => /^[\d.,\s×%–→()-]*$|^n\/a$/.test(String(row[column] ?? '')))
   return [
-    `| ${columns.map(escape).join(' | ')} |`,
+    `| ${columns.map(escapeCell).join(' | ')} |`,
     `| ${columns.map((_, index) => (numeric(index) ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
   ].join('\n')
 }
 

@@ -2,7 +2,12 @@ import { SpanKind, type Tracer } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { Bench } from 'tinybench'
 import { BoundedBatchSpanProcessor } from '../shared/telemetry/processor.ts'
 import { createTelemetry } from '../shared/telemetry/provider.ts'
@@ -45,11 +50,26 @@ export async function spanCost(context: SectionContext): Promise<SectionResult> 
     return { name, tracer: telemetry.tracer, flush: () => telemetry.flush() }
   }
   const stacks: { work: string; stack: Stack }[] = [
-    { work: 'start, attributes, end', stack: sdkStack('ours: BoundedBatchSpanProcessor', new BoundedBatchSpanProcessor(discardingExporter, BATCH)) },
-    { work: 'start, attributes, end', stack: sdkStack('official: BatchSpanProcessor', new BatchSpanProcessor(discardingExporter, BATCH)) },
+    {
+      work: 'start, attributes, end',
+      stack: sdkStack('ours: BoundedBatchSpanProcessor', new BoundedBatchSpanProcessor(discardingExporter, BATCH)),
+    },
+    {
+      work: 'start, attributes, end',
+      stack: sdkStack('official: BatchSpanProcessor', new BatchSpanProcessor(discardingExporter, BATCH)),
+    },
     { work: 'with export, OTLP/JSON', stack: ourStack('ours: createTelemetry (OtlpFetchExporter)', 'http/json') },
-    { work: 'with export, OTLP/JSON', stack: sdkStack('official: BatchSpanProcessor + OTLPTraceExporter', new BatchSpanProcessor(new OTLPTraceExporter({ url }), BATCH)) },
-    { work: 'with export, OTLP/protobuf', stack: ourStack('ours: createTelemetry (OtlpFetchExporter)', 'http/protobuf') },
+    {
+      work: 'with export, OTLP/JSON',
+      stack: sdkStack(
+        'official: BatchSpanProcessor + OTLPTraceExporter',
+        new BatchSpanProcessor(new OTLPTraceExporter({ url }), BATCH),
+      ),
+    },
+    {
+      work: 'with export, OTLP/protobuf',
+      stack: ourStack('ours: createTelemetry (OtlpFetchExporter)', 'http/protobuf'),
+    },
   ]
 
   // An exporter that fails fast would look cheap: check that each exporting stack reaches the sink.
@@ -86,7 +106,13 @@ export async function spanCost(context: SectionContext): Promise<SectionResult> 
     tables: [
       {
         columns: ['work', 'stack', 'µs per span, median pass', 'fastest pass', 'slowest pass'],
-        rows: rows.map((row) => [row.work, row.stack, figure(row.microsPerSpan), figure(row.passes[0]!), figure(row.passes.at(-1)!)]),
+        rows: rows.map((row) => [
+          row.work,
+          row.stack,
+          figure(row.microsPerSpan),
+          figure(row.passes[0]!),
+          figure(row.passes.at(-1)!),
+        ]),
       },
     ],
     notes: [

@@ -19,7 +19,14 @@ export class SystemPool {
   async stop(runtime?: Runtime): Promise<void> {
     const stopping = [...this.systems].filter(([key]) => !runtime || key.startsWith(`${runtime}/`))
     for (const [key] of stopping) this.systems.delete(key)
-    await Promise.all(stopping.map(([, system]) => system.then((running) => running.stop(), () => {})))
+    await Promise.all(
+      stopping.map(([, system]) =>
+        system.then(
+          (running) => running.stop(),
+          () => {},
+        ),
+      ),
+    )
   }
 
   private async start(runtime: Runtime, tracing: Tracing): Promise<RunningSystem> {

@@ -1,6 +1,6 @@
-import type { Runtime } from '../test/support/system.ts'
 import { LatencyHistogram } from '../scripts/load/histogram.ts'
 import type { LoadRun } from '../scripts/load/run.ts'
+import type { Runtime } from '../test/support/system.ts'
 import { loadPhase, SATURATION_CONCURRENCY, saturated } from './phase.ts'
 import { figure, ratio, type SectionContext, type SectionResult } from './section.ts'
 import type { SystemPool, Tracing } from './systems.ts'
@@ -35,7 +35,9 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
       const order: Tracing[] = round % 2 === 0 ? ['on', 'off'] : ['off', 'on']
       for (const tracing of order) {
         const run = await loadPhase(systems[tracing].gateway, saturated, PHASE_MS)
-        context.log(`  round ${round + 1}, tracing ${tracing}: ${run.summary.throughput} orders/s, p99 ${run.summary.latencyMs.p99} ms`)
+        context.log(
+          `  round ${round + 1}, tracing ${tracing}: ${run.summary.throughput} orders/s, p99 ${run.summary.latencyMs.p99} ms`,
+        )
         runs[tracing].push(run)
       }
     }
@@ -51,14 +53,30 @@ export async function tracingOverhead(context: SectionContext, pool: SystemPool)
       `${figure(off.p99)} → ${figure(on.p99)}`,
       ratio(on.p99 / off.p99),
     ])
-    if (on.errors + off.errors > 0) remarks.push(`${runtime}: ${off.errors} error answers with tracing off, ${on.errors} with it on.`)
-    data[runtime] = { available: true, on, off, throughputRatio: on.throughput / off.throughput, p99Ratio: on.p99 / off.p99, roundRatios }
+    if (on.errors + off.errors > 0)
+      remarks.push(`${runtime}: ${off.errors} error answers with tracing off, ${on.errors} with it on.`)
+    data[runtime] = {
+      available: true,
+      on,
+      off,
+      throughputRatio: on.throughput / off.throughput,
+      p99Ratio: on.p99 / off.p99,
+      roundRatios,
+    }
     if (runtime !== 'bun') await pool.stop(runtime)
   }
   return {
     tables: [
       {
-        columns: ['runtime', 'orders/s, off', 'orders/s, on', 'throughput on/off', 'per round', 'p99 ms, off → on', 'p99 on/off'],
+        columns: [
+          'runtime',
+          'orders/s, off',
+          'orders/s, on',
+          'throughput on/off',
+          'per round',
+          'p99 ms, off → on',
+          'p99 on/off',
+        ],
         rows,
       },
     ],

@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { AppError } from '../shared/errors.ts'
 import { validate } from '../shared/validation.ts'
-import { parseId } from './otlp/ids.ts'
 import { SPAN_KINDS, toJaegerTrace } from './jaeger.ts'
+import { parseId } from './otlp/ids.ts'
 import { findTraceIds, getTraces, listOperations, listServices } from './query.ts'
 import type { CollectorDb } from './store.ts'
 import { toTraceQuery, traceSearchParams } from './trace-query.ts'
@@ -19,13 +19,17 @@ export function queryApi(db: CollectorDb) {
       const names = (await listOperations(db, c.req.param('service'))).map((operation) => operation.name)
       return c.json(list([...new Set(names)]))
     })
-    .get('/operations', validate('query', z.object({ service: z.string().min(1), spanKind: z.string().optional() })), async (c) => {
-      const { service, spanKind } = c.req.valid('query')
-      const operations = (await listOperations(db, service))
-        .map((operation) => ({ name: operation.name, spanKind: SPAN_KINDS[operation.kind] || 'unspecified' }))
-        .filter((operation) => !spanKind || operation.spanKind === spanKind)
-      return c.json(list(operations))
-    })
+    .get(
+      '/operations',
+      validate('query', z.object({ service: z.string().min(1), spanKind: z.string().optional() })),
+      async (c) => {
+        const { service, spanKind } = c.req.valid('query')
+        const operations = (await listOperations(db, service))
+          .map((operation) => ({ name: operation.name, spanKind: SPAN_KINDS[operation.kind] || 'unspecified' }))
+          .filter((operation) => !spanKind || operation.spanKind === spanKind)
+        return c.json(list(operations))
+      },
+    )
     .get('/traces', validate('query', traceSearchParams), async (c) => {
       const traceIds = await findTraceIds(db, toTraceQuery(c.req.valid('query')))
       return c.json(list((await getTraces(db, traceIds)).map(toJaegerTrace)))

@@ -1,5 +1,5 @@
 import { hc } from 'hono/client'
-import { type JsonResponse, unwrap, type Upstream } from '../shared/client.ts'
+import { type JsonResponse, type Upstream, unwrap } from '../shared/client.ts'
 import type { CollectorApp } from './app.ts'
 import type { JaegerTrace } from './jaeger.ts'
 import type { TraceSearchParams } from './trace-query.ts'

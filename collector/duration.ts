@@ -1,4 +1,13 @@
-const UNITS: Record<string, number> = { ns: 0.001, us: 1, 'µs': 1, 'μs': 1, ms: 1000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000 }
+const UNITS: Record<string, number> = {
+  ns: 0.001,
+  us: 1,
+  µs: 1,
+  μs: 1,
+  ms: 1000,
+  s: 1_000_000,
+  m: 60_000_000,
+  h: 3_600_000_000,
+}
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
 
 /** A Go duration (`1s`, `250ms`, `1m30s`, `1.5h`) in microseconds, or undefined when it is not one. */
@@ -24,4 +33,5 @@ export function formatMicros(micros: number): string {
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
 }
 
-const trim = (value: number) => (value >= 100 ? Math.round(value).toString() : value.toFixed(value >= 10 ? 1 : 2).replace(/\.?0+$/, ''))
+const trim = (value: number) =>
+  value >= 100 ? Math.round(value).toString() : value.toFixed(value >= 10 ? 1 : 2).replace(/\.?0+$/, '')

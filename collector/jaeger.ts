@@ -67,7 +67,10 @@ export function toJaegerTrace(records: SpanRecord[]): JaegerTrace {
       startTime: record.startTime,
       duration: record.duration,
       tags: [...record.attributes, ...derivedTags(record)],
-      logs: record.events.map((event) => ({ timestamp: event.time, fields: [{ key: 'event', type: 'string', value: event.name }, ...event.attributes] })),
+      logs: record.events.map((event) => ({
+        timestamp: event.time,
+        fields: [{ key: 'event', type: 'string', value: event.name }, ...event.attributes],
+      })),
       processID,
       warnings: null,
     }
@@ -76,8 +79,17 @@ export function toJaegerTrace(records: SpanRecord[]): JaegerTrace {
 }
 
 function references(record: SpanRecord): JaegerReference[] {
-  const parent: JaegerReference[] = record.parentSpanId ? [{ refType: 'CHILD_OF', traceID: record.traceId, spanID: record.parentSpanId }] : []
-  const links = record.links.map((link): JaegerReference => ({ refType: 'FOLLOWS_FROM', traceID: link.traceId, spanID: link.spanId, tags: link.attributes }))
+  const parent: JaegerReference[] = record.parentSpanId
+    ? [{ refType: 'CHILD_OF', traceID: record.traceId, spanID: record.parentSpanId }]
+    : []
+  const links = record.links.map(
+    (link): JaegerReference => ({
+      refType: 'FOLLOWS_FROM',
+      traceID: link.traceId,
+      spanID: link.spanId,
+      tags: link.attributes,
+    }),
+  )
   return [...parent, ...links]
 }
 
@@ -86,7 +98,8 @@ function derivedTags(record: SpanRecord): Tag[] {
   const tags: Tag[] = []
   const has = (key: string) => record.attributes.some((tag) => tag.key === key)
   if (SPAN_KINDS[record.kind]) tags.push({ key: 'span.kind', type: 'string', value: SPAN_KINDS[record.kind]! })
-  if (STATUS_NAMES[record.statusCode]) tags.push({ key: 'otel.status_code', type: 'string', value: STATUS_NAMES[record.statusCode]! })
+  if (STATUS_NAMES[record.statusCode])
+    tags.push({ key: 'otel.status_code', type: 'string', value: STATUS_NAMES[record.statusCode]! })
   if (record.statusMessage) tags.push({ key: 'otel.status_description', type: 'string', value: record.statusMessage })
   if (record.statusCode === STATUS_ERROR && !has('error')) tags.push({ key: 'error', type: 'bool', value: true })
   if (record.scope.name) tags.push({ key: 'otel.scope.name', type: 'string', value: record.scope.name })

@@ -17,7 +17,10 @@ export interface TraceQuery {
 }
 
 export async function listServices(db: CollectorDb): Promise<string[]> {
-  const rows = await db.selectDistinct({ name: operations.serviceName }).from(operations).orderBy(asc(operations.serviceName))
+  const rows = await db
+    .selectDistinct({ name: operations.serviceName })
+    .from(operations)
+    .orderBy(asc(operations.serviceName))
   return rows.map((row) => row.name)
 }
 
@@ -90,8 +93,12 @@ export async function getTraces(db: CollectorDb, traceIds: string[]): Promise<Sp
     db.select().from(spanLinks).where(inArray(spanLinks.traceId, traceIds)).orderBy(asc(spanLinks.position)),
   ])
   const resourceIds = [...new Set(spanRows.map((row) => row.resourceId))]
-  const resourceRows = resourceIds.length ? await db.select().from(resources).where(inArray(resources.id, resourceIds)) : []
-  const resourceById = new Map<string, SpanResource>(resourceRows.map((row) => [row.id, { serviceName: row.serviceName, attributes: row.attributes }]))
+  const resourceRows = resourceIds.length
+    ? await db.select().from(resources).where(inArray(resources.id, resourceIds))
+    : []
+  const resourceById = new Map<string, SpanResource>(
+    resourceRows.map((row) => [row.id, { serviceName: row.serviceName, attributes: row.attributes }]),
+  )
   const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [id, []]))
   const bySpan = new Map<string, SpanRecord>()
   for (const row of spanRows) {
@@ -105,7 +112,10 @@ export async function getTraces(db: CollectorDb, traceIds: string[]): Promise<Sp
     byTrace.get(row.traceId)?.push(record)
     bySpan.set(`${row.traceId}/${row.spanId}`, record)
   }
-  for (const event of eventRows) bySpan.get(`${event.traceId}/${event.spanId}`)?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
+  for (const event of eventRows)
+    bySpan
+      .get(`${event.traceId}/${event.spanId}`)
+      ?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
   for (const link of linkRows) {
     bySpan.get(`${link.traceId}/${link.spanId}`)?.links.push({
       traceId: link.linkedTraceId,

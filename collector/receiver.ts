@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import type { DecodedBatch } from './model.ts'
 import { BodyError, readBody } from './otlp/body.ts'
 import { decodeOtlpJson, MalformedPayload } from './otlp/decode-json.ts'
 import { decodeOtlpProtobuf } from './otlp/decode-protobuf.ts'
@@ -14,7 +15,7 @@ export function otlpReceiver({ write, maxBodyBytes }: { write: SpanWriter; maxBo
   return async (c: Context): Promise<Response> => {
     const encoding = encodingOf(c.req.header('content-type') ?? null)
     if (!encoding) return statusResponse('json', 415, 'Content-Type must be application/x-protobuf or application/json')
-    let batch
+    let batch: DecodedBatch
     try {
       const body = await readBody(c.req.raw, maxBodyBytes)
       batch = encoding === 'json' ? decodeOtlpJson(parseJson(body)) : decodeOtlpProtobuf(body)

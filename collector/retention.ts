@@ -1,6 +1,6 @@
 import { count, desc, lt } from 'drizzle-orm'
-import type { CollectorSettings } from './settings.ts'
 import { spanEvents, spanLinks, spans } from './schema.ts'
+import type { CollectorSettings } from './settings.ts'
 import type { CollectorDb } from './store.ts'
 
 const HOUR_MICROS = 3_600_000_000
@@ -9,7 +9,11 @@ const HOUR_MICROS = 3_600_000_000
  * Keeps at most `maxSpans` spans, none older than `maxAgeHours` (by start time), pruning the oldest first.
  * Checked on write, after every 1% of `maxSpans` new spans or a minute, so a steady stream pays almost nothing.
  */
-export function retention(db: CollectorDb, settings: Pick<CollectorSettings, 'maxSpans' | 'maxAgeHours'>, now = () => Date.now()) {
+export function retention(
+  db: CollectorDb,
+  settings: Pick<CollectorSettings, 'maxSpans' | 'maxAgeHours'>,
+  now = () => Date.now(),
+) {
   let writtenSinceCheck = 0
   let lastCheck = 0
   const every = Math.max(1, Math.floor(settings.maxSpans / 100))

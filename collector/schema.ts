@@ -47,7 +47,10 @@ export const spanEvents = sqliteTable(
     name: text('name').notNull(),
     attributes: text('attributes', { mode: 'json' }).$type<Tag[]>().notNull(),
   },
-  (table) => [primaryKey({ columns: [table.traceId, table.spanId, table.position] }), index('span_events_start').on(table.spanStartTime)],
+  (table) => [
+    primaryKey({ columns: [table.traceId, table.spanId, table.position] }),
+    index('span_events_start').on(table.spanStartTime),
+  ],
 )
 
 export const spanLinks = sqliteTable(
@@ -62,7 +65,10 @@ export const spanLinks = sqliteTable(
     traceState: text('trace_state').notNull(),
     attributes: text('attributes', { mode: 'json' }).$type<Tag[]>().notNull(),
   },
-  (table) => [primaryKey({ columns: [table.traceId, table.spanId, table.position] }), index('span_links_start').on(table.spanStartTime)],
+  (table) => [
+    primaryKey({ columns: [table.traceId, table.spanId, table.position] }),
+    index('span_links_start').on(table.spanStartTime),
+  ],
 )
 
 /** One row per distinct resource (service and its attributes), keyed by a hash of its content. */

@@ -9,6 +9,9 @@ export const collectorService: ServiceDefinition = {
   name: 'collector',
   migrations: 'drizzle/collector',
   create(context) {
-    return createCollectorApp({ db: drizzle(requireDatabase(context), { schema }), settings: collectorSettings(context.env) })
+    return createCollectorApp({
+      db: drizzle(requireDatabase(context), { schema }),
+      settings: collectorSettings(context.env),
+    })
   },
 }

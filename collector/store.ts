@@ -3,8 +3,8 @@ import { getTableColumns, getTableName } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { SpanRecord, SpanResource } from './model.ts'
-import { operations, resources, spanEvents, spanLinks, spans } from './schema.ts'
 import type * as schema from './schema.ts'
+import { operations, resources, spanEvents, spanLinks, spans } from './schema.ts'
 
 export type CollectorDb = LibSQLDatabase<typeof schema> & { $client: Client }
 
@@ -24,13 +24,19 @@ export async function insertSpans(db: CollectorDb, records: SpanRecord[]): Promi
   const linkRows: (typeof spanLinks.$inferInsert)[] = []
   for (const span of records) {
     const resourceId = resourceKey(span.resource)
-    resourceRows.set(resourceId, { id: resourceId, serviceName: span.resource.serviceName, attributes: span.resource.attributes })
+    resourceRows.set(resourceId, {
+      id: resourceId,
+      serviceName: span.resource.serviceName,
+      attributes: span.resource.attributes,
+    })
     const serviceName = span.resource.serviceName
     operationRows.set(`${serviceName}\n${span.name}\n${span.kind}`, { serviceName, name: span.name, kind: span.kind })
     const { traceId, spanId, startTime } = span
     spanRows.push({ ...span, serviceName, resourceId, scopeName: span.scope.name, scopeVersion: span.scope.version })
-    span.events.forEach((event, position) => eventRows.push({ traceId, spanId, position, spanStartTime: startTime, ...event }))
-    span.links.forEach((link, position) =>
+    span.events.forEach((event, position) => {
+      eventRows.push({ traceId, spanId, position, spanStartTime: startTime, ...event })
+    })
+    span.links.forEach((link, position) => {
       linkRows.push({
         traceId,
         spanId,
@@ -40,8 +46,8 @@ export async function insertSpans(db: CollectorDb, records: SpanRecord[]): Promi
         linkedSpanId: link.spanId,
         traceState: link.traceState,
         attributes: link.attributes,
-      }),
-    )
+      })
+    })
   }
   await db.$client.batch(
     [
@@ -65,7 +71,9 @@ function insertOrIgnore<T extends SQLiteTable>(table: T, rows: T['$inferInsert']
   const placeholders = `(${columns.map(() => '?').join(', ')})`
   return chunks(rows, columns.length).map((chunk) => ({
     sql: `insert into "${getTableName(table)}" (${names}) values ${chunk.map(() => placeholders).join(', ')} on conflict do nothing`,
-    args: chunk.flatMap((row) => columns.map(([key, column]) => column.mapToDriverValue((row as Record<string, unknown>)[key] ?? null) as InValue)),
+    args: chunk.flatMap((row) =>
+      columns.map(([key, column]) => column.mapToDriverValue((row as Record<string, unknown>)[key] ?? null) as InValue),
+    ),
   }))
 }
 

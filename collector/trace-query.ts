@@ -42,7 +42,8 @@ export function toTraceQuery(params: TraceSearchParams, now = Date.now()): Trace
 function duration(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined
   const parsed = parseGoDuration(value)
-  if (parsed === undefined) throw new AppError(400, 'invalid_request', `${name}: not a duration like 1s or 250ms: ${value}`)
+  if (parsed === undefined)
+    throw new AppError(400, 'invalid_request', `${name}: not a duration like 1s or 250ms: ${value}`)
   return parsed
 }
 
@@ -63,7 +64,8 @@ function parseTags(value: string | undefined): Record<string, string> {
     } catch {
       throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
     return Object.fromEntries(Object.entries(parsed).map(([key, tagValue]) => [key, String(tagValue)]))
   }
   return parsePairs(value.trim().split(/\s+/))

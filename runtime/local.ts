@@ -29,7 +29,10 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
  * process up), then the process exits.
  */
 export function exitOnStopSignal(telemetry: Telemetry): void {
-  const stop = () => Promise.race([telemetry.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]).finally(() => process.exit(0))
+  const stop = () =>
+    Promise.race([telemetry.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]).finally(() =>
+      process.exit(0),
+    )
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
 }
@@ -51,7 +54,9 @@ function repeat(task: BackgroundTask): void {
     running = true
     task
       .run()
-      .catch((error) => console.error(`${task.name} failed, will retry:`, error instanceof Error ? error.message : error))
+      .catch((error) =>
+        console.error(`${task.name} failed, will retry:`, error instanceof Error ? error.message : error),
+      )
       .finally(() => {
         running = false
       })

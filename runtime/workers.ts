@@ -79,8 +79,13 @@ function start(service: ServiceDefinition, bindings: Bindings) {
  */
 function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
   const url = databaseUrl(env, name)
-  if (url.startsWith('file:')) throw new Error(`${name.toUpperCase()}_DB_URL must be a libsql:, https: or http: URL on Workers`)
-  return tracedDatabase(tracer, createClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER }), url)
+  if (url.startsWith('file:'))
+    throw new Error(`${name.toUpperCase()}_DB_URL must be a libsql:, https: or http: URL on Workers`)
+  return tracedDatabase(
+    tracer,
+    createClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER }),
+    url,
+  )
 }
 
 /**
@@ -90,7 +95,10 @@ function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
 function upstream(name: ServiceName, bindings: Bindings, env: Env, tracer: Tracer): Upstream {
   const binding = bindings[name.toUpperCase()] as ServiceBinding | undefined
   if (binding && !env[`${name.toUpperCase()}_URL`]) {
-    return { baseUrl: `http://${name}.internal`, fetch: upstreamFetch(tracer, (input, init) => binding.fetch(new Request(input, init))) }
+    return {
+      baseUrl: `http://${name}.internal`,
+      fetch: upstreamFetch(tracer, (input, init) => binding.fetch(new Request(input, init))),
+    }
   }
   return { baseUrl: serviceUrl(env, name), fetch: upstreamFetch(tracer, fetch) }
 }

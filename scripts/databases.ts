@@ -11,5 +11,9 @@ const DEFAULT_SQLD_PORT = 8090
 /** One local sqld per database, on `SQLD_PORT` (default 8090) and the ports after it, and its HTTP URL. */
 export function localSqldServers(env: Env) {
   const first = Number(env.SQLD_PORT || DEFAULT_SQLD_PORT)
-  return databaseServices.map(({ name }, index) => ({ name, port: first + index, url: `http://127.0.0.1:${first + index}` }))
+  return databaseServices.map(({ name }, index) => ({
+    name,
+    port: first + index,
+    url: `http://127.0.0.1:${first + index}`,
+  }))
 }

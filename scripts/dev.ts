@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_PORTS, type ServiceName, servicePort } from '../shared/config.ts'
 import { localSqldServers } from './databases.ts'
-import { parseProcfile, type ProcessEntry } from './procfile.ts'
+import { type ProcessEntry, parseProcfile } from './procfile.ts'
 
 const { values } = parseArgs({ options: { runtime: { type: 'string', default: 'bun' }, procfile: { type: 'string' } } })
 const procfiles: Record<string, string> = { bun: 'Procfile', deno: 'Procfile.deno', workers: 'Procfile.workers' }
@@ -26,7 +26,8 @@ const env: Record<string, string | undefined> = {
   FORCE_COLOR: '1',
 }
 env.OTEL_EXPORTER_OTLP_ENDPOINT ??= `http://localhost:${servicePort(env, 'collector')}`
-for (const name of Object.keys(DEFAULT_PORTS) as ServiceName[]) env[`${name.toUpperCase()}_PORT`] = String(servicePort(env, name))
+for (const name of Object.keys(DEFAULT_PORTS) as ServiceName[])
+  env[`${name.toUpperCase()}_PORT`] = String(servicePort(env, name))
 
 const entries = parseProcfile(await Bun.file(procfile).text())
 if (entries.some((entry) => entry.name === 'sqld')) {
@@ -41,7 +42,12 @@ const children: { entry: ProcessEntry; child: Bun.Subprocess<'ignore', 'pipe', '
 /** Each line runs in a process group of its own, so stopping it stops what it started (wrangler's workerd). */
 function start(entry: ProcessEntry) {
   const prefix = `\x1b[${colours[entries.indexOf(entry) % colours.length]}m${entry.name.padEnd(width)} |\x1b[0m `
-  const child = Bun.spawn(['sh', '-c', `exec ${entry.command}`], { env, stdout: 'pipe', stderr: 'pipe', detached: true })
+  const child = Bun.spawn(['sh', '-c', `exec ${entry.command}`], {
+    env,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    detached: true,
+  })
   // A write that fails (EPIPE) means our output is gone, as SIGPIPE below does.
   pipeLines(child.stdout, prefix, process.stdout).catch(() => stop(0))
   pipeLines(child.stderr, prefix, process.stderr).catch(() => stop(0))
@@ -74,7 +80,8 @@ if (stopping) await stopping
 const url = (name: ServiceName) => `http://localhost:${servicePort(env, name)}`
 log(`ready on ${label}: gateway ${url('gateway')}`)
 log(`  curl ${url('gateway')}/api/products`)
-if (entries.some((entry) => entry.name === 'collector')) log(`  traces: ${url('collector')}  (or bun run traces slow --min 100ms)`)
+if (entries.some((entry) => entry.name === 'collector'))
+  log(`  traces: ${url('collector')}  (or bun run traces slow --min 100ms)`)
 log('  Ctrl-C stops everything')
 
 /** Waits for `GET /healthz` of processes named after a service; others (a database server) are just started. */
@@ -83,7 +90,10 @@ async function waitUntilHealthy(entry: ProcessEntry): Promise<void> {
   const target = `http://127.0.0.1:${servicePort(env, entry.name as ServiceName)}/healthz`
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline && !stopping) {
-    const ok = await fetch(target).then((response) => response.ok, () => false)
+    const ok = await fetch(target).then(
+      (response) => response.ok,
+      () => false,
+    )
     if (ok) return log(`${entry.name} is healthy`)
     await Bun.sleep(100)
   }
@@ -95,10 +105,10 @@ async function waitUntilHealthy(entry: ProcessEntry): Promise<void> {
 
 function stop(code: number): Promise<never> {
   stopping ??= (async () => {
-    children.forEach(({ child }) => signalGroup(child.pid, 'SIGTERM'))
+    for (const { child } of children) signalGroup(child.pid, 'SIGTERM')
     const deadline = Date.now() + 5000
     while (Date.now() < deadline && children.some(({ child }) => signalGroup(child.pid, 0))) await Bun.sleep(50)
-    children.forEach(({ child }) => signalGroup(child.pid, 'SIGKILL'))
+    for (const { child } of children) signalGroup(child.pid, 'SIGKILL')
     process.exit(code)
   })()
   return stopping

@@ -9,7 +9,8 @@ let parsed: ReturnType<typeof parseLoadArgs>
 try {
   parsed = parseLoadArgs(process.argv.slice(2))
 } catch (error) {
-  if (!(error instanceof LoadOptionError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error
+  if (!(error instanceof LoadOptionError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')))
+    throw error
   console.error(`load: ${(error as Error).message}`)
   process.exit(2)
 }
@@ -20,10 +21,14 @@ const stop = new AbortController()
 process.once('SIGINT', () => stop.abort())
 
 const live = process.stderr.isTTY
-if (!json) console.error(`load: ${options.url}, ${describeModel(options.model)}, for ${options.durationMs / 1000} s or ${options.maxRequests} requests`)
+if (!json)
+  console.error(
+    `load: ${options.url}, ${describeModel(options.model)}, for ${options.durationMs / 1000} s or ${options.maxRequests} requests`,
+  )
 const { summary } = await runLoad(options, {
   signal: stop.signal,
-  onProgress: (progress) => process.stderr.write(live ? `\r\x1b[K${progressLine(progress)}` : `${progressLine(progress)}\n`),
+  onProgress: (progress) =>
+    process.stderr.write(live ? `\r\x1b[K${progressLine(progress)}` : `${progressLine(progress)}\n`),
 })
 if (live) process.stderr.write('\r\x1b[K')
 console.log(json ? JSON.stringify(summary, null, 2) : summaryTable(summary))

@@ -31,8 +31,12 @@ console.log(renderTrace(failed.trace))
 const [cause] = deepestFailures(failedTrace)
 if (cause) {
   const retries = cause.span.logs.filter((log) => log.fields.some((field) => field.value === 'retry_attempt')).length
-  console.log(`\nRoot cause: [${cause.service}] ${cause.span.operationName}: ${cause.statusMessage} (${cause.errorType}), after ${retries} retries.`)
-  console.log('Every span above it failed because it did; the order was cancelled and its stock released (compensate_order).')
+  console.log(
+    `\nRoot cause: [${cause.service}] ${cause.span.operationName}: ${cause.statusMessage} (${cause.errorType}), after ${retries} retries.`,
+  )
+  console.log(
+    'Every span above it failed because it did; the order was cancelled and its stock released (compensate_order).',
+  )
 }
 
 console.log('\n2. An order whose first payment attempt times out (baggage: fault.payment=timeout:1)\n')
@@ -40,7 +44,8 @@ const absorbed = await placeOrder('fault.payment=timeout:1')
 console.log(renderTrace(absorbed.trace))
 const payment = absorbed.trace.spans.find((span) => span.operationName === 'payment.create')
 console.log('\nThe payment succeeded on a retry; its events:')
-for (const log of payment?.logs ?? []) console.log(`  ${log.fields.map((field) => `${field.key}=${field.value}`).join(' ')}`)
+for (const log of payment?.logs ?? [])
+  console.log(`  ${log.fields.map((field) => `${field.key}=${field.value}`).join(' ')}`)
 
 /** Places the order with the fault, then waits for its whole trace to reach the collector. */
 async function placeOrder(fault: string): Promise<{ trace: JaegerTrace }> {
@@ -53,7 +58,9 @@ async function placeOrder(fault: string): Promise<{ trace: JaegerTrace }> {
   const body = (await response.json()) as { status?: string; error?: { code: string } }
   const traceId = response.headers.get('x-trace-id') ?? fail('the answer has no X-Trace-Id')
   const seconds = ((performance.now() - started) / 1000).toFixed(2)
-  console.log(`POST /api/orders → ${response.status} ${body.error?.code ?? body.status} in ${seconds} s, trace ${traceId}\n`)
+  console.log(
+    `POST /api/orders → ${response.status} ${body.error?.code ?? body.status} in ${seconds} s, trace ${traceId}\n`,
+  )
   return { trace: await settledTrace(traceId) }
 }
 
@@ -67,7 +74,9 @@ async function settledTrace(traceId: string): Promise<JaegerTrace> {
     previous = spans
     await Bun.sleep(500)
   }
-  return fail(`trace ${traceId} did not reach the collector: is it running, and OTEL_EXPORTER_OTLP_ENDPOINT pointing at it?`)
+  return fail(
+    `trace ${traceId} did not reach the collector: is it running, and OTEL_EXPORTER_OTLP_ENDPOINT pointing at it?`,
+  )
 }
 
 function fail(message: string): never {

@@ -4,13 +4,18 @@ import { localSqldServers } from './databases.ts'
 
 const dataDir = (process.env.DATA_DIR || './data').replace(/\/+$/, '')
 const servers = localSqldServers(process.env).map(({ name, port }) =>
-  Bun.spawn(['sqld', '--no-welcome', '--db-path', `${dataDir}/${name}.sqld`, '--http-listen-addr', `127.0.0.1:${port}`], {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    stdout: 'inherit',
-    stderr: 'inherit',
-  }),
+  Bun.spawn(
+    ['sqld', '--no-welcome', '--db-path', `${dataDir}/${name}.sqld`, '--http-listen-addr', `127.0.0.1:${port}`],
+    {
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+      stdout: 'inherit',
+      stderr: 'inherit',
+    },
+  ),
 )
-const stop = () => servers.forEach((server) => server.kill('SIGTERM'))
+const stop = () => {
+  for (const server of servers) server.kill('SIGTERM')
+}
 process.once('SIGTERM', stop)
 process.once('SIGINT', stop)
 // One server gone means the databases are not all there: stop the others and report it.

@@ -4,8 +4,8 @@ import { createCollectorClient } from '../collector/client.ts'
 import { parseGoDuration } from '../collector/duration.ts'
 import { renderCriticalPath } from '../collector/report/critical-path.ts'
 import { renderErrors } from '../collector/report/errors.ts'
-import { renderSlow } from '../collector/report/slow.ts'
 import { renderTrace } from '../collector/report/show.ts'
+import { renderSlow } from '../collector/report/slow.ts'
 import { serviceUrl } from '../shared/config.ts'
 
 const USAGE = `usage: bun run traces <command> [--url URL]
@@ -36,7 +36,9 @@ async function run(): Promise<string> {
       if (min === undefined) throw new Error(`--min: not a duration like 1s or 250ms: ${values.min}`)
       // A slow trace has a slow span (its root), but the service asked for may own only fast ones: filter after.
       const traces = await api.search({ minDuration: values.min, limit: '200' })
-      const involved = traces.filter((trace) => !values.service || Object.values(trace.processes).some((p) => p.serviceName === values.service))
+      const involved = traces.filter(
+        (trace) => !values.service || Object.values(trace.processes).some((p) => p.serviceName === values.service),
+      )
       return renderSlow(involved.slice(0, Number(values.limit ?? 20)), min)
     }
     case 'show':
@@ -44,7 +46,9 @@ async function run(): Promise<string> {
     case 'critical-path':
       return renderCriticalPath(await api.trace(required(traceId)))
     case 'errors':
-      return renderErrors(await api.search({ service: values.service, tags: 'error:true', limit: values.limit ?? '50' }))
+      return renderErrors(
+        await api.search({ service: values.service, tags: 'error:true', limit: values.limit ?? '50' }),
+      )
     default:
       if (!values.help) process.exitCode = 2
       return USAGE

@@ -25,19 +25,24 @@ export interface JsonResponse {
  * `AppError`, so a 409 from inventory leaves the gateway as that 409; a service that cannot be reached, or answers
  * something that is not ours, is `503 upstream_unavailable`; one that outlives the deadline is a 504.
  */
-export async function unwrap<T>(service: string, pending: Promise<JsonResponse>, timeoutCode: ErrorCode = 'upstream_timeout'): Promise<T> {
-  let response
+export async function unwrap<T>(
+  service: string,
+  pending: Promise<JsonResponse>,
+  timeoutCode: ErrorCode = 'upstream_timeout',
+): Promise<T> {
+  let response: JsonResponse
   try {
     response = await pending
   } catch (cause) {
     if (cause instanceof AppError) throw cause
-    if ((cause as Error)?.name === 'TimeoutError') throw new AppError(504, timeoutCode, `${service} service did not answer within the request's deadline`)
+    if ((cause as Error)?.name === 'TimeoutError')
+      throw new AppError(504, timeoutCode, `${service} service did not answer within the request's deadline`)
     throw new AppError(503, 'upstream_unavailable', `${service} service is unavailable`)
   }
   const body = await response.json().catch(() => undefined)
   if (response.ok) return body as T
   const error = (body as ErrorBody | undefined)?.error
-  if (!error?.code || response.status >= 500 && error.code === 'internal_error') {
+  if (!error?.code || (response.status >= 500 && error.code === 'internal_error')) {
     throw new AppError(503, 'upstream_unavailable', `${service} service answered ${response.status}`)
   }
   throw new AppError(response.status as AppError['status'], error.code, error.message, error.details)

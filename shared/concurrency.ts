@@ -27,7 +27,8 @@ export async function mapConcurrent<T, R>(
   signal?: AbortSignal,
 ): Promise<R[]> {
   const controller = new AbortController()
-  const stopWith = () => controller.abort(new CancelledError(String(signal?.reason?.message ?? signal?.reason ?? 'aborted')))
+  const stopWith = () =>
+    controller.abort(new CancelledError(String(signal?.reason?.message ?? signal?.reason ?? 'aborted')))
   if (signal?.aborted) stopWith()
   signal?.addEventListener('abort', stopWith, { once: true })
   const results = new Array<R>(items.length)
@@ -41,7 +42,8 @@ export async function mapConcurrent<T, R>(
       } catch (error) {
         if (failure) continue
         failure = { error }
-        if (!controller.signal.aborted) controller.abort(new CancelledError(`item ${index} failed first: ${(error as Error)?.message ?? error}`))
+        if (!controller.signal.aborted)
+          controller.abort(new CancelledError(`item ${index} failed first: ${(error as Error)?.message ?? error}`))
       }
     }
   }
@@ -60,10 +62,14 @@ export function orAbort<T>(pending: Promise<T>, signal: AbortSignal | undefined)
   return signal ? Promise.race([pending, untilAborted(signal)]) : pending
 }
 
-type Results<Tasks extends readonly (() => Promise<unknown>)[]> = { -readonly [K in keyof Tasks]: Awaited<ReturnType<Tasks[K]>> }
+type Results<Tasks extends readonly (() => Promise<unknown>)[]> = {
+  -readonly [K in keyof Tasks]: Awaited<ReturnType<Tasks[K]>>
+}
 
 /** Runs the tasks one after another; the first failure stops the rest. */
-export async function inSequence<const Tasks extends readonly (() => Promise<unknown>)[]>(tasks: Tasks): Promise<Results<Tasks>> {
+export async function inSequence<const Tasks extends readonly (() => Promise<unknown>)[]>(
+  tasks: Tasks,
+): Promise<Results<Tasks>> {
   const results: unknown[] = []
   for (const task of tasks) results.push(await task())
   return results as Results<Tasks>
@@ -73,8 +79,17 @@ export async function inSequence<const Tasks extends readonly (() => Promise<unk
  * Runs the tasks at once and waits for all of them; a failure is thrown only then, and it is the failure of the first
  * task in list order, so the answer is the one `inSequence` would give, whatever finished first.
  */
-export async function inParallel<const Tasks extends readonly (() => Promise<unknown>)[]>(tasks: Tasks): Promise<Results<Tasks>> {
-  const settled = await Promise.all(tasks.map((task) => task().then((value) => ({ value }), (error: unknown) => ({ error }))))
+export async function inParallel<const Tasks extends readonly (() => Promise<unknown>)[]>(
+  tasks: Tasks,
+): Promise<Results<Tasks>> {
+  const settled = await Promise.all(
+    tasks.map((task) =>
+      task().then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+    ),
+  )
   const failed = settled.find((outcome) => 'error' in outcome)
   if (failed) throw failed.error
   return settled.map((outcome) => (outcome as { value: unknown }).value) as Results<Tasks>

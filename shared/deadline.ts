@@ -55,5 +55,6 @@ export function withDeadline(signal: AbortSignal): AbortSignal {
 /** Refuses to start a change the caller has already given up on (it would outlive the caller's compensation). */
 export function assertTimeLeft(): void {
   const left = timeLeft()
-  if (left !== undefined && left <= 0) throw new AppError(504, 'upstream_timeout', "the request's deadline passed before the change was made")
+  if (left !== undefined && left <= 0)
+    throw new AppError(504, 'upstream_timeout', "the request's deadline passed before the change was made")
 }

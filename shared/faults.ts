@@ -23,7 +23,8 @@ export function parseFault(value: string | undefined): Fault | undefined {
   if (!value) return undefined
   const [kind, arg = ''] = value.trim().split(':', 2)
   const number = Number(arg)
-  if (kind === 'timeout') return { value, kind, attempts: arg && Number.isInteger(number) && number > 0 ? number : Infinity }
+  if (kind === 'timeout')
+    return { value, kind, attempts: arg && Number.isInteger(number) && number > 0 ? number : Infinity }
   if (kind === 'decline') return { value, kind }
   if (kind === 'slow' && Number.isFinite(number) && number > 0) return { value, kind, ms: Math.min(number, 60_000) }
   if (kind === 'crash' && arg) return { value, kind, step: arg }

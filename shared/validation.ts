@@ -18,7 +18,12 @@ export const validate = <Target extends keyof ValidationTargets, S extends z.Zod
     if (result.success) return
     const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
     const first = issues[0]
-    throw new AppError(400, 'invalid_request', first ? `${first.path || 'body'}: ${first.message}` : 'invalid request', { issues })
+    throw new AppError(
+      400,
+      'invalid_request',
+      first ? `${first.path || 'body'}: ${first.message}` : 'invalid request',
+      { issues },
+    )
   })
 
 export const MAX_ITEMS = 100

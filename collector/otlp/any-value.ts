@@ -18,7 +18,9 @@ function toTag(key: string, value: unknown): Tag {
   if ('intValue' in value) return intTag(key, value.intValue)
   if ('doubleValue' in value) {
     const number = Number(value.doubleValue)
-    return Number.isFinite(number) ? { key, type: 'float64', value: number } : { key, type: 'string', value: String(number) }
+    return Number.isFinite(number)
+      ? { key, type: 'float64', value: number }
+      : { key, type: 'string', value: String(number) }
   }
   if ('bytesValue' in value) return { key, type: 'binary', value: String(value.bytesValue ?? '') }
   return { key, type: 'string', value: JSON.stringify(plainValue(value)) }

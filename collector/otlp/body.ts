@@ -16,7 +16,8 @@ export class BodyError extends Error {
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
-  if (encoding !== 'gzip' && encoding !== 'identity') throw new BodyError(415, `unsupported Content-Encoding ${encoding}`)
+  if (encoding !== 'gzip' && encoding !== 'identity')
+    throw new BodyError(415, `unsupported Content-Encoding ${encoding}`)
   const declared = Number(request.headers.get('content-length') ?? 0)
   if (encoding === 'identity' && declared > maxBytes) throw new BodyError(413, `body over ${maxBytes} bytes`)
   if (!request.body) return new Uint8Array()

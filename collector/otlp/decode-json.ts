@@ -1,7 +1,7 @@
-import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource, Tag } from '../model.ts'
+import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource } from '../model.ts'
 import { toTags } from './any-value.ts'
 import { nanosToMicros, parseId } from './ids.ts'
-import { asArray as list, isObject, type Json } from './json.ts'
+import { isObject, type Json, asArray as list } from './json.ts'
 
 /** The request is not an `ExportTraceServiceRequest` at all: answered 400, never retried. */
 export class MalformedPayload extends Error {
@@ -27,7 +27,11 @@ export function decodeOtlpJson(request: unknown): DecodedBatch {
     // `instrumentationLibrarySpans` is what SDKs before OTLP 0.15 sent.
     for (const scopeSpans of list(resourceSpans.scopeSpans ?? resourceSpans.instrumentationLibrarySpans)) {
       if (!isObject(scopeSpans)) throw new MalformedPayload('scopeSpans entries must be objects')
-      const scopeObject = isObject(scopeSpans.scope) ? scopeSpans.scope : isObject(scopeSpans.instrumentationLibrary) ? scopeSpans.instrumentationLibrary : {}
+      const scopeObject = isObject(scopeSpans.scope)
+        ? scopeSpans.scope
+        : isObject(scopeSpans.instrumentationLibrary)
+          ? scopeSpans.instrumentationLibrary
+          : {}
       const scope = { name: text(scopeObject.name), version: text(scopeObject.version) }
       for (const span of list(scopeSpans.spans)) {
         const record = toSpanRecord(span, resource, scope)
@@ -93,10 +97,19 @@ function toLink(link: unknown): SpanLink[] {
   if (!isObject(link)) return []
   const traceId = parseId(link.traceId, 16)
   const spanId = parseId(link.spanId, 8)
-  return traceId && spanId ? [{ traceId, spanId, traceState: text(link.traceState), attributes: toTags(link.attributes) }] : []
+  return traceId && spanId
+    ? [{ traceId, spanId, traceState: text(link.traceState), attributes: toTags(link.attributes) }]
+    : []
 }
 
-const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']
+const SPAN_KINDS = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+]
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR']
 
 /** Enums are integers in OTLP JSON; the proto3 JSON mapping's names are accepted too. */

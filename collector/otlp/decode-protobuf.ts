@@ -8,7 +8,7 @@ import { ExportTraceServiceRequest } from './proto-schema.ts'
  * 64-bit integers as strings), which `decodeOtlpJson` accepts, so both encodings share one validation path.
  */
 export function decodeOtlpProtobuf(body: Uint8Array): DecodedBatch {
-  let json
+  let json: unknown
   try {
     json = toJson(ExportTraceServiceRequest, fromBinary(ExportTraceServiceRequest, body))
   } catch (error) {

@@ -1,5 +1,9 @@
 import { create, createFileRegistry, type DescMessage } from '@bufbuild/protobuf'
-import { FieldDescriptorProto_Label as Label, FieldDescriptorProto_Type as Type, FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt'
+import {
+  FileDescriptorProtoSchema,
+  FieldDescriptorProto_Label as Label,
+  FieldDescriptorProto_Type as Type,
+} from '@bufbuild/protobuf/wkt'
 
 /**
  * The messages of opentelemetry-proto v1 (`collector/trace/v1/trace_service.proto`, `trace/v1/trace.proto`,
@@ -32,11 +36,28 @@ const file = create(FileDescriptorProtoSchema, {
   messageType: [
     message('ExportTraceServiceRequest', [['resource_spans', 1, 'ResourceSpans', 'repeated']]),
     message('ExportTraceServiceResponse', [['partial_success', 1, 'ExportTracePartialSuccess']]),
-    message('ExportTracePartialSuccess', [['rejected_spans', 1, Type.INT64], ['error_message', 2, Type.STRING]]),
-    message('Status', [['code', 1, Type.INT32], ['message', 2, Type.STRING]]),
-    message('ResourceSpans', [['resource', 1, 'Resource'], ['scope_spans', 2, 'ScopeSpans', 'repeated'], ['schema_url', 3, Type.STRING]]),
-    message('Resource', [['attributes', 1, 'KeyValue', 'repeated'], ['dropped_attributes_count', 2, Type.UINT32]]),
-    message('ScopeSpans', [['scope', 1, 'InstrumentationScope'], ['spans', 2, 'Span', 'repeated'], ['schema_url', 3, Type.STRING]]),
+    message('ExportTracePartialSuccess', [
+      ['rejected_spans', 1, Type.INT64],
+      ['error_message', 2, Type.STRING],
+    ]),
+    message('Status', [
+      ['code', 1, Type.INT32],
+      ['message', 2, Type.STRING],
+    ]),
+    message('ResourceSpans', [
+      ['resource', 1, 'Resource'],
+      ['scope_spans', 2, 'ScopeSpans', 'repeated'],
+      ['schema_url', 3, Type.STRING],
+    ]),
+    message('Resource', [
+      ['attributes', 1, 'KeyValue', 'repeated'],
+      ['dropped_attributes_count', 2, Type.UINT32],
+    ]),
+    message('ScopeSpans', [
+      ['scope', 1, 'InstrumentationScope'],
+      ['spans', 2, 'Span', 'repeated'],
+      ['schema_url', 3, Type.STRING],
+    ]),
     message('InstrumentationScope', [
       ['name', 1, Type.STRING],
       ['version', 2, Type.STRING],
@@ -75,8 +96,14 @@ const file = create(FileDescriptorProtoSchema, {
       ['dropped_attributes_count', 5, Type.UINT32],
       ['flags', 6, Type.FIXED32],
     ]),
-    message('SpanStatus', [['message', 2, Type.STRING], ['code', 3, Type.INT32]]),
-    message('KeyValue', [['key', 1, Type.STRING], ['value', 2, 'AnyValue']]),
+    message('SpanStatus', [
+      ['message', 2, Type.STRING],
+      ['code', 3, Type.INT32],
+    ]),
+    message('KeyValue', [
+      ['key', 1, Type.STRING],
+      ['value', 2, 'AnyValue'],
+    ]),
     message(
       'AnyValue',
       [

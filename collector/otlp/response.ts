@@ -20,17 +20,25 @@ export function exportResponse(encoding: Encoding, rejectedSpans: number, errorM
     const body = partialSuccess ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {}
     return respond(encoding, 200, JSON.stringify(body))
   }
-  return respond(encoding, 200, toBinary(ExportTraceServiceResponse, create(ExportTraceServiceResponse, { partialSuccess })))
+  return respond(
+    encoding,
+    200,
+    toBinary(ExportTraceServiceResponse, create(ExportTraceServiceResponse, { partialSuccess })),
+  )
 }
 
 /** An error as the OTLP spec wants it: a `google.rpc.Status` in the request's encoding. */
 export function statusResponse(encoding: Encoding, status: number, message: string): Response {
   // gRPC codes: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE.
   const code = status === 413 ? 8 : status >= 500 ? 14 : 3
-  const body = encoding === 'json' ? JSON.stringify({ code, message }) : toBinary(RpcStatus, create(RpcStatus, { code, message }))
+  const body =
+    encoding === 'json' ? JSON.stringify({ code, message }) : toBinary(RpcStatus, create(RpcStatus, { code, message }))
   return respond(encoding, status, body)
 }
 
 function respond(encoding: Encoding, status: number, body: string | Uint8Array): Response {
-  return new Response(typeof body === 'string' ? body : new Uint8Array(body), { status, headers: { 'content-type': CONTENT_TYPES[encoding] } })
+  return new Response(typeof body === 'string' ? body : new Uint8Array(body), {
+    status,
+    headers: { 'content-type': CONTENT_TYPES[encoding] },
+  })
 }

@@ -7,7 +7,9 @@ import { formatTags, spanSummary } from './format.ts'
 export function renderTrace(trace: JaegerTrace): string {
   const tree = buildTree(trace)
   const failing = tree.nodes.filter((node) => node.failed).length
-  const lines = [`Trace ${tree.traceId} · ${formatMicros(tree.duration)} · ${tree.nodes.length} spans · ${failing} failing`]
+  const lines = [
+    `Trace ${tree.traceId} · ${formatMicros(tree.duration)} · ${tree.nodes.length} spans · ${failing} failing`,
+  ]
   const visit = (node: TraceNode, prefix: string, branch: string, last: boolean) => {
     lines.push(`${prefix}${branch}${spanSummary(node)}`)
     const inner = prefix + (branch === '' ? '' : last ? '   ' : '│  ')
@@ -16,7 +18,9 @@ export function renderTrace(trace: JaegerTrace): string {
       if (node.errorType) lines.push(`${detail}error.type: ${node.errorType}`)
       for (const log of node.span.logs) {
         const [name, ...fields] = log.fields
-        lines.push(`${detail}event ${String(name?.value)} at +${formatMicros(log.timestamp - node.span.startTime)} ${formatTags(fields)}`.trimEnd())
+        lines.push(
+          `${detail}event ${String(name?.value)} at +${formatMicros(log.timestamp - node.span.startTime)} ${formatTags(fields)}`.trimEnd(),
+        )
       }
     }
     node.children.forEach((child, index) => {

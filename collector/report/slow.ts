@@ -20,7 +20,10 @@ export function renderSlow(traces: JaegerTrace[], minDuration: number): string {
         `${tree.traceId}  ${formatMicros(tree.duration)}  ${spanLabel(root)}  ${new Date(tree.start / 1000).toISOString()}`,
         `  slowest span: ${spanLabel(slowest)} ${formatMicros(slowest.selfTime)} self of ${formatMicros(slowest.span.duration)}`,
         `  spans over 10% of the trace:`,
-        ...big.map((node) => `    ${spanLabel(node)} ${formatMicros(node.span.duration)} (${percent(node.span.duration, tree.duration)})`),
+        ...big.map(
+          (node) =>
+            `    ${spanLabel(node)} ${formatMicros(node.span.duration)} (${percent(node.span.duration, tree.duration)})`,
+        ),
       ].join('\n')
     })
     .join('\n\n')

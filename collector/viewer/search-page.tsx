@@ -1,5 +1,5 @@
-import { formatMicros } from '../duration.ts'
 import { buildTree } from '../analysis/tree.ts'
+import { formatMicros } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import { Layout, serviceColor } from './layout.tsx'
 
@@ -12,7 +12,15 @@ export interface SearchForm {
 }
 
 /** Search form and the traces found, newest first, each with a bar scaled to the longest. */
-export function SearchPage({ form, services, traces }: { form: SearchForm; services: string[]; traces: JaegerTrace[] }) {
+export function SearchPage({
+  form,
+  services,
+  traces,
+}: {
+  form: SearchForm
+  services: string[]
+  traces: JaegerTrace[]
+}) {
   const trees = traces.map(buildTree)
   const longest = Math.max(1, ...trees.map((tree) => tree.duration))
   return (
@@ -60,7 +68,8 @@ export function SearchPage({ form, services, traces }: { form: SearchForm; servi
                 {root.service}: {root.span.operationName}
               </a>{' '}
               <span class="meta">
-                {formatMicros(tree.duration)} · {tree.nodes.length} spans · {new Date(tree.start / 1000).toISOString()} · {tree.traceId}
+                {formatMicros(tree.duration)} · {tree.nodes.length} spans · {new Date(tree.start / 1000).toISOString()}{' '}
+                · {tree.traceId}
               </span>{' '}
               {errors > 0 ? <span class="error-mark">✗ {errors} errors</span> : <span class="ok-mark">✓</span>}
               <div class="meta">
@@ -71,7 +80,10 @@ export function SearchPage({ form, services, traces }: { form: SearchForm; servi
                   </span>
                 ))}
               </div>
-              <div class={errors > 0 ? 'duration-bar error' : 'duration-bar'} style={`width:${(100 * tree.duration) / longest}%`} />
+              <div
+                class={errors > 0 ? 'duration-bar error' : 'duration-bar'}
+                style={`width:${(100 * tree.duration) / longest}%`}
+              />
             </li>
           )
         })}

@@ -16,9 +16,14 @@ export function TracePage({ trace }: { trace: JaegerTrace }) {
         Trace <code>{tree.traceId}</code>
       </h2>
       <p class="meta">
-        {formatMicros(tree.duration)} · {tree.nodes.length} spans · started {new Date(tree.start / 1000).toISOString()} ·{' '}
-        {failed > 0 ? <span class="error-mark">✗ {failed} failing spans</span> : <span class="ok-mark">✓ no errors</span>} · outlined
-        bars are the critical path
+        {formatMicros(tree.duration)} · {tree.nodes.length} spans · started {new Date(tree.start / 1000).toISOString()}{' '}
+        ·{' '}
+        {failed > 0 ? (
+          <span class="error-mark">✗ {failed} failing spans</span>
+        ) : (
+          <span class="ok-mark">✓ no errors</span>
+        )}{' '}
+        · outlined bars are the critical path
       </p>
       <div class="waterfall">
         {tree.nodes.map((node) => (
@@ -29,7 +34,17 @@ export function TracePage({ trace }: { trace: JaegerTrace }) {
   )
 }
 
-function SpanRow({ node, tree, critical, trace }: { node: TraceNode; tree: ReturnType<typeof buildTree>; critical: boolean; trace: JaegerTrace }) {
+function SpanRow({
+  node,
+  tree,
+  critical,
+  trace,
+}: {
+  node: TraceNode
+  tree: ReturnType<typeof buildTree>
+  critical: boolean
+  trace: JaegerTrace
+}) {
   const { span } = node
   const left = (100 * (span.startTime - tree.start)) / Math.max(1, tree.duration)
   const width = (100 * span.duration) / Math.max(1, tree.duration)
@@ -37,7 +52,12 @@ function SpanRow({ node, tree, critical, trace }: { node: TraceNode; tree: Retur
   for (let parent = node.parent; parent; parent = parent.parent) ancestors.push(parent.span.spanID)
   return (
     <>
-      <div class={critical ? 'row critical' : 'row'} data-span={span.spanID} data-ancestors={ancestors.join(' ')} title={`${node.service} ${span.operationName}`}>
+      <div
+        class={critical ? 'row critical' : 'row'}
+        data-span={span.spanID}
+        data-ancestors={ancestors.join(' ')}
+        title={`${node.service} ${span.operationName}`}
+      >
         <div class="label" style={`padding-left:${0.5 + node.depth * 1.1}rem`}>
           <button type="button" class="toggle" aria-label="collapse">
             {node.children.length > 0 ? '▾' : ''}
@@ -51,7 +71,10 @@ function SpanRow({ node, tree, critical, trace }: { node: TraceNode; tree: Retur
           ) : null}
         </div>
         <div class="timeline">
-          <div class="bar" style={`left:${left}%;width:${width}%;background:${node.failed ? '#dc2626' : serviceColor(node.service)}`} />
+          <div
+            class="bar"
+            style={`left:${left}%;width:${width}%;background:${node.failed ? '#dc2626' : serviceColor(node.service)}`}
+          />
           <span class={`bar-text ${barTextPlace(left, width)}`} style={barTextPosition(left, width)}>
             {formatMicros(span.duration)}
           </span>
@@ -73,7 +96,8 @@ function SpanDetails({ node, trace }: { node: TraceNode; trace: JaegerTrace }) {
     <>
       <p class="meta">
         span <code>{span.spanID}</code> · parent <code>{parent ? parent.spanID : 'none'}</code>
-        {parent && !node.parent ? ' (never arrived)' : ''} · start +{formatMicros(span.startTime - Math.min(...trace.spans.map((s) => s.startTime)))} · duration{' '}
+        {parent && !node.parent ? ' (never arrived)' : ''} · start +
+        {formatMicros(span.startTime - Math.min(...trace.spans.map((s) => s.startTime)))} · duration{' '}
         {formatMicros(span.duration)} · self {formatMicros(node.selfTime)}
       </p>
       {node.failed ? <p class="status-message">Status: ERROR {node.statusMessage}</p> : null}

@@ -48,7 +48,10 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; json: boo
   const model: LoadModel =
     values.rate !== undefined
       ? { kind: 'open', rate: positiveNumber('--rate', values.rate) }
-      : { kind: 'closed', concurrency: positiveInteger('--concurrency', values.concurrency ?? String(DEFAULTS.concurrency)) }
+      : {
+          kind: 'closed',
+          concurrency: positiveInteger('--concurrency', values.concurrency ?? String(DEFAULTS.concurrency)),
+        }
   return {
     json: values.json!,
     options: {
@@ -70,10 +73,12 @@ export function loopbackUrl(value: string): string {
   } catch {
     throw new LoadOptionError(`--url ${value} is not a URL`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LoadOptionError(`--url ${value}: use http or https`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new LoadOptionError(`--url ${value}: use http or https`)
   const host = url.hostname.replace(/^\[|\]$/g, '')
   const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  if (!loopback) throw new LoadOptionError(`--url ${value}: load is only sent to loopback (localhost, 127.0.0.0/8, [::1])`)
+  if (!loopback)
+    throw new LoadOptionError(`--url ${value}: load is only sent to loopback (localhost, 127.0.0.0/8, [::1])`)
   return url.origin
 }
 
@@ -103,7 +108,8 @@ export function parseMix(value: string): Weighted[] {
 export function parseFaults(value: string): Weighted[] {
   const faults = entries(value).map((entry) => {
     const match = /^([a-z]+)=(.+):([\d.]+)$/.exec(entry)
-    if (!match) throw new LoadOptionError(`--faults entry "${entry}": use service=fault:share, e.g. payment=decline:0.1`)
+    if (!match)
+      throw new LoadOptionError(`--faults entry "${entry}": use service=fault:share, e.g. payment=decline:0.1`)
     const share = Number(match[3])
     if (!(share > 0 && share <= 1)) throw new LoadOptionError(`--faults entry "${entry}": the share is between 0 and 1`)
     return { value: `fault.${match[1]}=${match[2]}`, weight: share }
@@ -139,7 +145,10 @@ export function faultPicker(faults: Weighted[], random: () => number = Math.rand
 }
 
 function entries(value: string): string[] {
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean)
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
 }
 
 function positiveNumber(name: string, value: string): number {

@@ -18,7 +18,9 @@ export function progressLine(progress: LoadProgress): string {
 }
 
 export function describeModel(model: LoadModel): string {
-  return model.kind === 'open' ? `open model, ${model.rate} req/s offered` : `closed model, ${model.concurrency} concurrent`
+  return model.kind === 'open'
+    ? `open model, ${model.rate} req/s offered`
+    : `closed model, ${model.concurrency} concurrent`
 }
 
 /** The end-of-run table for people; `--json` prints the summary itself. */
@@ -49,5 +51,9 @@ export function ms(value: number): string {
 /** Left-aligned first column, right-aligned others. */
 function alignColumns(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '))
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  '),
+  )
 }

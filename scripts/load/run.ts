@@ -65,7 +65,11 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   async function send(dueAt: number): Promise<void> {
     const sequence = issued++
     inFlight++
-    const outcome = await placeOrder(options.url, { userId: `load-user-${sequence % 100}`, items: [{ id: pickProduct(), quantity: 1 }] }, pickFault())
+    const outcome = await placeOrder(
+      options.url,
+      { userId: `load-user-${sequence % 100}`, items: [{ id: pickProduct(), quantity: 1 }] },
+      pickFault(),
+    )
     const ms = performance.now() - dueAt
     inFlight--
     total.record(ms)
@@ -115,12 +119,16 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
 
   const elapsedMs = performance.now() - started
   const outcomes = Object.fromEntries(
-    [...byOutcome].sort(([a], [b]) => a.localeCompare(b)).map(([outcome, histogram]) => {
-      const { p50, p99 } = histogram.summary()
-      return [outcome, { count: histogram.count, p50, p99 }]
-    }),
+    [...byOutcome]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([outcome, histogram]) => {
+        const { p50, p99 } = histogram.summary()
+        return [outcome, { count: histogram.count, p50, p99 }]
+      }),
   )
-  const errors = [...byOutcome].filter(([outcome]) => !outcome.startsWith('2')).reduce((sum, [, histogram]) => sum + histogram.count, 0)
+  const errors = [...byOutcome]
+    .filter(([outcome]) => !outcome.startsWith('2'))
+    .reduce((sum, [, histogram]) => sum + histogram.count, 0)
   return {
     histogram: total,
     summary: {
@@ -169,7 +177,9 @@ async function catalogueMix(url: string): Promise<Weighted[]> {
   const response = await fetch(`${url}/api/products`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
   if (!response.ok) throw new Error(`GET ${url}/api/products answered ${response.status}`)
   const products = (await response.json()) as { id: string; available: number }[]
-  const mix = products.filter((product) => product.available > 0).map((product) => ({ value: product.id, weight: product.available }))
+  const mix = products
+    .filter((product) => product.available > 0)
+    .map((product) => ({ value: product.id, weight: product.available }))
   if (!mix.length) throw new Error('the catalogue has nothing in stock: give --mix')
   return mix
 }

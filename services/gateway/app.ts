@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import type { Context } from 'hono'
+import { z } from 'zod'
 import { type AppBase, MAX_BODY_BYTES, serviceApp } from '../../shared/app.ts'
 import { AppError } from '../../shared/errors.ts'
 import { validate } from '../../shared/validation.ts'
@@ -19,8 +19,12 @@ export function createGatewayApp({ gateway, ...base }: AppBase & { gateway: Gate
       const requestId = c.req.valid('header')['idempotency-key'] ?? body.requestId
       return c.json(await gateway.placeOrder({ ...body, requestId }), 201)
     })
-    .post('/api/orders/batch', batchDeadline(base.env), async (c) => c.json({ results: await gateway.importBatch(await batchLines(c), c.req.raw.signal) }))
-    .get('/api/orders/:id', validate('param', orderParam), async (c) => c.json(await gateway.getOrder(c.req.valid('param').id)))
+    .post('/api/orders/batch', batchDeadline(base.env), async (c) =>
+      c.json({ results: await gateway.importBatch(await batchLines(c), c.req.raw.signal) }),
+    )
+    .get('/api/orders/:id', validate('param', orderParam), async (c) =>
+      c.json(await gateway.getOrder(c.req.valid('param').id)),
+    )
 }
 
 /**
@@ -39,11 +43,19 @@ async function batchLines(c: Context): Promise<string[]> {
     if (!Array.isArray(orders)) throw new AppError(400, 'invalid_request', 'a JSON batch is an array of orders')
     lines = orders.map((order) => JSON.stringify(order))
   } else {
-    throw new AppError(400, 'invalid_request', 'send the batch as application/x-ndjson (one order a line) or as a JSON array')
+    throw new AppError(
+      400,
+      'invalid_request',
+      'send the batch as application/x-ndjson (one order a line) or as a JSON array',
+    )
   }
   if (lines.length === 0) throw new AppError(400, 'invalid_request', 'the batch has no orders')
   if (lines.length > MAX_BATCH_ORDERS) {
-    throw new AppError(400, 'invalid_request', `at most ${MAX_BATCH_ORDERS} orders a batch (and ${MAX_BODY_BYTES / 1024} KiB), got ${lines.length}`)
+    throw new AppError(
+      400,
+      'invalid_request',
+      `at most ${MAX_BATCH_ORDERS} orders a batch (and ${MAX_BODY_BYTES / 1024} KiB), got ${lines.length}`,
+    )
   }
   return lines
 }

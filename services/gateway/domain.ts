@@ -8,16 +8,18 @@ import type { Order, PlaceOrder } from '../order/domain.ts'
 
 /** The shop's public face: it validates nothing itself (the routes do) and owns no data. */
 export class Gateway {
-  constructor(
-    private readonly deps: { orders: OrderApi; inventory: InventoryApi; tracer: Tracer },
-  ) {}
+  constructor(private readonly deps: { orders: OrderApi; inventory: InventoryApi; tracer: Tracer }) {}
 
   listProducts(): Promise<Product[]> {
     return this.deps.inventory.listProducts()
   }
 
   placeOrder(request: PlaceOrder): Promise<Order> {
-    const attributes = { 'user.id': request.userId, 'items.count': request.items.length, 'request.id': request.requestId }
+    const attributes = {
+      'user.id': request.userId,
+      'items.count': request.items.length,
+      'request.id': request.requestId,
+    }
     return inSpan(this.deps.tracer, 'api_gateway.create_order', { attributes }, async (span) => {
       const order = await this.deps.orders.place(request)
       span.setAttributes({ 'order.id': order.id, 'order.status': order.status, 'order.total': order.totalAmount })
@@ -27,11 +29,16 @@ export class Gateway {
 
   /** Forwards a batch (one JSON order a line) to the order service's import; `signal` is the client's. */
   importBatch(lines: string[], signal: AbortSignal): Promise<BatchOutcome[]> {
-    return inSpan(this.deps.tracer, 'api_gateway.import_batch', { attributes: { 'batch.size': lines.length } }, async (span) => {
-      const outcomes = await this.deps.orders.importBatch(lines.join('\n'), signal)
-      span.setAttribute('batch.paid', outcomes.filter((outcome) => outcome.status === 'paid').length)
-      return outcomes
-    })
+    return inSpan(
+      this.deps.tracer,
+      'api_gateway.import_batch',
+      { attributes: { 'batch.size': lines.length } },
+      async (span) => {
+        const outcomes = await this.deps.orders.importBatch(lines.join('\n'), signal)
+        span.setAttribute('batch.paid', outcomes.filter((outcome) => outcome.status === 'paid').length)
+        return outcomes
+      },
+    )
   }
 
   getOrder(id: string): Promise<Order> {

@@ -13,12 +13,18 @@ export function createInventoryApp({ inventory, ...base }: AppBase & { inventory
       c.json(await inventory.product(c.req.valid('param').id, activeFault(base.env, 'inventory'))),
     )
     .post('/availability', validate('json', z.object({ items: itemsSchema })), async (c) =>
-      c.json({ items: await inventory.checkAvailability(c.req.valid('json').items, activeFault(base.env, 'inventory')) }),
+      c.json({
+        items: await inventory.checkAvailability(c.req.valid('json').items, activeFault(base.env, 'inventory')),
+      }),
     )
-    .post('/reservations', validate('json', z.object({ orderId: z.string().min(1).max(64), items: itemsSchema })), async (c) => {
-      const { orderId, items } = c.req.valid('json')
-      return c.json(await inventory.reserve(orderId, items, activeFault(base.env, 'inventory')), 201)
-    })
+    .post(
+      '/reservations',
+      validate('json', z.object({ orderId: z.string().min(1).max(64), items: itemsSchema })),
+      async (c) => {
+        const { orderId, items } = c.req.valid('json')
+        return c.json(await inventory.reserve(orderId, items, activeFault(base.env, 'inventory')), 201)
+      },
+    )
     .post('/reservations/:orderId/release', validate('param', orderParam), async (c) =>
       c.json({ reservation: (await inventory.release(c.req.valid('param').orderId)) ?? null }),
     )

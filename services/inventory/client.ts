@@ -1,5 +1,5 @@
 import { hc } from 'hono/client'
-import { type JsonResponse, unwrap, type Upstream } from '../../shared/client.ts'
+import { type JsonResponse, type Upstream, unwrap } from '../../shared/client.ts'
 import type { ItemRequest } from '../../shared/types.ts'
 import type { InventoryApp } from './app.ts'
 import type { PricedItem, Product, Reservation } from './domain.ts'
@@ -25,8 +25,16 @@ export function createInventoryClient({ baseUrl, fetch }: Upstream): InventoryAp
       (await call<{ items: PricedItem[] }>(api.availability.$post({ json: { items } }, { init: { signal } }))).items,
     reserve: (orderId, items) => call(api.reservations.$post({ json: { orderId, items } })),
     release: async (orderId) =>
-      (await call<{ reservation: Reservation | null }>(api.reservations[':orderId'].release.$post({ param: { orderId } }))).reservation,
+      (
+        await call<{ reservation: Reservation | null }>(
+          api.reservations[':orderId'].release.$post({ param: { orderId } }),
+        )
+      ).reservation,
     commit: async (orderId) =>
-      (await call<{ reservation: Reservation | null }>(api.reservations[':orderId'].commit.$post({ param: { orderId } }))).reservation,
+      (
+        await call<{ reservation: Reservation | null }>(
+          api.reservations[':orderId'].commit.$post({ param: { orderId } }),
+        )
+      ).reservation,
   }
 }

@@ -7,7 +7,7 @@ import type { Fault } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { sleep } from '../../shared/time.ts'
 import { type ItemRequest, toAmount } from '../../shared/types.ts'
-import * as schema from './schema.ts'
+import type * as schema from './schema.ts'
 import { products, releasedOrders, reservations } from './schema.ts'
 
 export type InventoryDb = LibSQLDatabase<typeof schema>
@@ -40,7 +40,12 @@ export class Inventory {
 
   async listProducts(): Promise<Product[]> {
     const rows = await this.db.select().from(products).orderBy(products.id)
-    return rows.map((row) => ({ id: row.id, name: row.name, price: toAmount(row.priceCents), available: row.available }))
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      price: toAmount(row.priceCents),
+      available: row.available,
+    }))
   }
 
   /** One product with its price and stock now; `404 unknown_item` if the catalogue does not have it. */
@@ -55,19 +60,24 @@ export class Inventory {
 
   /** Prices the items and checks each is in stock: `404 unknown_item` or `409 insufficient_inventory` otherwise. */
   checkAvailability(items: ItemRequest[], fault?: Fault): Promise<PricedItem[]> {
-    return inSpan(this.tracer, 'inventory.check_availability', { attributes: { 'items.count': items.length } }, async (span) => {
-      await obey(fault, span)
-      const stock = await this.stockOf(items)
-      for (const item of items) {
-        span.addEvent('check_item', {
-          'item.id': item.id,
-          'item.requested': item.quantity,
-          'item.available': stock.get(item.id)?.available ?? 0,
-        })
-      }
-      assertInStock(items, stock)
-      return items.map((item) => ({ ...item, unitPrice: toAmount(stock.get(item.id)!.priceCents) }))
-    })
+    return inSpan(
+      this.tracer,
+      'inventory.check_availability',
+      { attributes: { 'items.count': items.length } },
+      async (span) => {
+        await obey(fault, span)
+        const stock = await this.stockOf(items)
+        for (const item of items) {
+          span.addEvent('check_item', {
+            'item.id': item.id,
+            'item.requested': item.quantity,
+            'item.available': stock.get(item.id)?.available ?? 0,
+          })
+        }
+        assertInStock(items, stock)
+        return items.map((item) => ({ ...item, unitPrice: toAmount(stock.get(item.id)!.priceCents) }))
+      },
+    )
   }
 
   /**
@@ -87,7 +97,13 @@ export class Inventory {
       try {
         await this.db.batch([
           this.db.insert(reservations).values(
-            items.map((item) => ({ orderId, productId: item.id, quantity: item.quantity, status: 'reserved' as const, updatedAt: now })),
+            items.map((item) => ({
+              orderId,
+              productId: item.id,
+              quantity: item.quantity,
+              status: 'reserved' as const,
+              updatedAt: now,
+            })),
           ),
           ...items.map((item) =>
             this.db
@@ -149,7 +165,11 @@ export class Inventory {
   async reservationOf(orderId: string): Promise<Reservation | undefined> {
     const rows = await this.db.select().from(reservations).where(eq(reservations.orderId, orderId))
     if (rows.length === 0) return undefined
-    return { orderId, status: rows[0]!.status, items: rows.map((row) => ({ id: row.productId, quantity: row.quantity })) }
+    return {
+      orderId,
+      status: rows[0]!.status,
+      items: rows.map((row) => ({ id: row.productId, quantity: row.quantity })),
+    }
   }
 
   /** Stock and price of the items; `404 unknown_item` names any id the catalogue does not have. */
@@ -158,7 +178,8 @@ export class Inventory {
     const rows = await this.db.select().from(products).where(inArray(products.id, ids))
     const stock = new Map(rows.map((row) => [row.id, row]))
     const unknownItems = ids.filter((id) => !stock.has(id))
-    if (unknownItems.length > 0) throw new AppError(404, 'unknown_item', `unknown item: ${unknownItems.join(', ')}`, { unknownItems })
+    if (unknownItems.length > 0)
+      throw new AppError(404, 'unknown_item', `unknown item: ${unknownItems.join(', ')}`, { unknownItems })
     return stock
   }
 }

@@ -1,4 +1,4 @@
-import { context, type Context, type Span, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
+import { type Context, context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { CancelledError } from '../../shared/concurrency.ts'
 import { numberSetting } from '../../shared/config.ts'
 import { requestDeadline } from '../../shared/deadline.ts'
@@ -74,8 +74,10 @@ export class BatchImport {
         }
         entry.span.end()
       }
-      const fail = (entry: Entry, error: unknown) => finish(entry, { status: 'failed', orderId: entry.attempt?.order.id, error: describe(error) })
-      const paid = (entry: Entry, order: Order) => finish(entry, { status: order.status === 'paid' ? 'paid' : 'in_progress', orderId: order.id })
+      const fail = (entry: Entry, error: unknown) =>
+        finish(entry, { status: 'failed', orderId: entry.attempt?.order.id, error: describe(error) })
+      const paid = (entry: Entry, order: Order) =>
+        finish(entry, { status: order.status === 'paid' ? 'paid' : 'in_progress', orderId: order.id })
 
       /** A stage: runs `work` in a span that is a child of the order's span; an order already done passes through. */
       const stage = (name: string, work: (entry: Entry, span: Span) => Promise<void>, cancellable = true) =>
@@ -84,7 +86,9 @@ export class BatchImport {
             async transform(entry, controller) {
               if (open.has(entry) && cancellable && signal.aborted) fail(entry, cancelled(signal))
               if (open.has(entry)) {
-                const working = context.with(entry.context, () => inSpan(tracer, name, {}, (span) => work(entry, span))).catch((error) => fail(entry, error))
+                const working = context
+                  .with(entry.context, () => inSpan(tracer, name, {}, (span) => work(entry, span)))
+                  .catch((error) => fail(entry, error))
                 running.add(working)
                 await working
                 running.delete(working)
@@ -105,7 +109,11 @@ export class BatchImport {
         if (entry.attempt.kind === 'failed') markError(span, entry.attempt.error)
       })
       // Not cancellable: an order that got this far is recorded, and settling it is what ends its saga.
-      const notify = stage('notify_order', async (entry) => paid(entry, await orders.settle(entry.attempt!, entry.span)), false)
+      const notify = stage(
+        'notify_order',
+        async (entry) => paid(entry, await orders.settle(entry.attempt!, entry.span)),
+        false,
+      )
 
       const admit = (line: string, index: number): Entry => {
         const span = tracer.startSpan(
@@ -116,7 +124,8 @@ export class BatchImport {
         batchSpan.addLink({ context: span.spanContext() })
         const entry = { index, line, span, context: trace.setSpan(batchContext, span) }
         open.add(entry)
-        if (index >= MAX_BATCH_ORDERS) fail(entry, new AppError(400, 'invalid_request', `over the batch limit of ${MAX_BATCH_ORDERS} orders`))
+        if (index >= MAX_BATCH_ORDERS)
+          fail(entry, new AppError(400, 'invalid_request', `over the batch limit of ${MAX_BATCH_ORDERS} orders`))
         return entry
       }
 
@@ -132,9 +141,18 @@ export class BatchImport {
         await Promise.allSettled(running)
         for (const entry of open) {
           if (!entry.attempt) fail(entry, cancelled(signal))
-          else await context.with(entry.context, () => orders.settle(entry.attempt!, entry.span)).then((order) => paid(entry, order), (error) => fail(entry, error))
+          else
+            await context
+              .with(entry.context, () => orders.settle(entry.attempt!, entry.span))
+              .then(
+                (order) => paid(entry, order),
+                (error) => fail(entry, error),
+              )
         }
-        batchSpan.setAttributes({ 'batch.size': outcomes.length, 'batch.paid': outcomes.filter((outcome) => outcome.status === 'paid').length })
+        batchSpan.setAttributes({
+          'batch.size': outcomes.length,
+          'batch.paid': outcomes.filter((outcome) => outcome.status === 'paid').length,
+        })
       }
       return outcomes
     })
@@ -145,7 +163,11 @@ export class BatchImport {
  * The non-blank lines of an NDJSON body as entries, one per pull: nothing is read ahead of what the pipeline asks for.
  * Stops at the end of the body, or when `signal` aborts.
  */
-function orderLines(body: ReadableStream<Uint8Array>, signal: AbortSignal, admit: (line: string, index: number) => Entry): ReadableStream<Entry> {
+function orderLines(
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+  admit: (line: string, index: number) => Entry,
+): ReadableStream<Entry> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   let buffered = ''
@@ -193,7 +215,9 @@ function parseOrder(line: string): PlaceOrder {
 
 function cancelled(signal: AbortSignal): CancelledError {
   const reason = signal.reason as Error | undefined
-  return new CancelledError(reason?.name === 'TimeoutError' ? "the batch request's deadline passed" : 'the batch request was aborted')
+  return new CancelledError(
+    reason?.name === 'TimeoutError' ? "the batch request's deadline passed" : 'the batch request was aborted',
+  )
 }
 
 function describe(error: unknown): { code: string; message: string } {

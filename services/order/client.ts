@@ -1,5 +1,5 @@
 import { hc } from 'hono/client'
-import { unwrap, type Upstream } from '../../shared/client.ts'
+import { type Upstream, unwrap } from '../../shared/client.ts'
 import type { OrderApp } from './app.ts'
 import type { BatchOutcome } from './batch.ts'
 import type { Order, PlaceOrder } from './domain.ts'

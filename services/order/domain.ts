@@ -12,8 +12,8 @@ import type { PricedItem } from '../inventory/domain.ts'
 import type { PaymentApi } from '../payment/client.ts'
 import type { Outbox } from './outbox.ts'
 import type { Prechecks } from './prechecks.ts'
-import * as schema from './schema.ts'
-import { type NotificationKind, orderItems, orders, type OrderStatus } from './schema.ts'
+import type * as schema from './schema.ts'
+import { type NotificationKind, type OrderStatus, orderItems, orders } from './schema.ts'
 
 export type OrderDb = LibSQLDatabase<typeof schema>
 
@@ -79,8 +79,14 @@ export class Orders {
   constructor(private readonly deps: OrderDeps) {}
 
   place(request: PlaceOrder): Promise<Order> {
-    const attributes = { 'user.id': request.userId, 'items.count': request.items.length, 'request.id': request.requestId }
-    return inSpan(this.deps.tracer, 'order_service.create_order', { attributes }, async (span) => this.settle(await this.attempt(request, span), span))
+    const attributes = {
+      'user.id': request.userId,
+      'items.count': request.items.length,
+      'request.id': request.requestId,
+    }
+    return inSpan(this.deps.tracer, 'order_service.create_order', { attributes }, async (span) =>
+      this.settle(await this.attempt(request, span), span),
+    )
   }
 
   /**
@@ -101,14 +107,21 @@ export class Orders {
     this.checkpoint('after_record')
 
     try {
-      await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () => inventory.reserve(order.id, request.items))
+      await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () =>
+        inventory.reserve(order.id, request.items),
+      )
       await this.update(order.id, { status: 'reserved' })
       this.checkpoint('after_reserve')
-      const charged = await inSpan(tracer, 'create_payment', { attributes: { 'order.id': order.id, amount: order.totalAmount } }, async (paymentSpan) => {
-        const result = await payment.create(order.id, order.totalAmount)
-        paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
-        return result
-      })
+      const charged = await inSpan(
+        tracer,
+        'create_payment',
+        { attributes: { 'order.id': order.id, amount: order.totalAmount } },
+        async (paymentSpan) => {
+          const result = await payment.create(order.id, order.totalAmount)
+          paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
+          return result
+        },
+      )
       this.checkpoint('after_payment')
       return { kind: 'charged', order, paymentId: charged.id }
     } catch (error) {
@@ -124,7 +137,8 @@ export class Orders {
   async settle(attempt: Attempt, span: Span): Promise<Order> {
     if (attempt.kind === 'answered') return attempt.order
     const { order } = attempt
-    const paymentId = attempt.kind === 'charged' ? attempt.paymentId : await this.chargedDespite(order.id, attempt.error)
+    const paymentId =
+      attempt.kind === 'charged' ? attempt.paymentId : await this.chargedDespite(order.id, attempt.error)
     if (!paymentId) {
       const error = attempt.kind === 'failed' ? attempt.error : undefined
       this.checkpoint('before_compensation')
@@ -135,7 +149,9 @@ export class Orders {
     // Once the customer has paid, nothing is compensated and no deadline cuts the completion short: a failure here
     // leaves the order for recovery to complete.
     const completed = await withoutDeadline(() =>
-      inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () => this.complete(order.id, paymentId)),
+      inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () =>
+        this.complete(order.id, paymentId),
+      ),
     )
     // The order as stored (the same document every replay reads); read again only if another writer settled it first.
     const paid = completed ?? (await this.get(order.id))
@@ -153,17 +169,25 @@ export class Orders {
       .from(orders)
       .where(and(inArray(orders.status, UNSETTLED), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
     for (const { id, status } of stale) {
-      await inSpan(this.deps.tracer, 'order_service.recover_order', { root: true, attributes: { 'order.id': id, 'order.status': status } }, async (span) => {
-        const payment = await this.deps.payment.findByOrder(id)
-        span.setAttribute('payment.status', payment?.status ?? 'none')
-        if (payment?.status === 'succeeded') {
-          await this.complete(id, payment.id)
-          span.setAttribute('order.status', 'paid')
-        } else {
-          await this.compensate(id, new AppError(503, 'upstream_unavailable', 'the order was interrupted and has been cancelled'))
-          span.setAttribute('order.status', 'cancelled')
-        }
-      })
+      await inSpan(
+        this.deps.tracer,
+        'order_service.recover_order',
+        { root: true, attributes: { 'order.id': id, 'order.status': status } },
+        async (span) => {
+          const payment = await this.deps.payment.findByOrder(id)
+          span.setAttribute('payment.status', payment?.status ?? 'none')
+          if (payment?.status === 'succeeded') {
+            await this.complete(id, payment.id)
+            span.setAttribute('order.status', 'paid')
+          } else {
+            await this.compensate(
+              id,
+              new AppError(503, 'upstream_unavailable', 'the order was interrupted and has been cancelled'),
+            )
+            span.setAttribute('order.status', 'cancelled')
+          }
+        },
+      )
     }
     return stale.length
   }
@@ -193,10 +217,18 @@ export class Orders {
    * the settled order, the document the notification carries. An order already settled (by recovery, or a
    * concurrent completion) is left as it is and nothing is returned: settling is one-way.
    */
-  private async changeStatus(id: string, fields: Partial<typeof orders.$inferInsert>, kind: NotificationKind): Promise<Order | undefined> {
+  private async changeStatus(
+    id: string,
+    fields: Partial<typeof orders.$inferInsert>,
+    kind: NotificationKind,
+  ): Promise<Order | undefined> {
     const { failure: _, ...current } = (await this.findById(id))!
     if (!UNSETTLED.includes(current.status)) return undefined
-    const settled = orderDocument({ ...current, status: fields.status ?? current.status, paymentId: fields.paymentId ?? current.paymentId })
+    const settled = orderDocument({
+      ...current,
+      status: fields.status ?? current.status,
+      paymentId: fields.paymentId ?? current.paymentId,
+    })
     const { db, outbox } = this.deps
     await db.batch([this.update(id, fields), outbox.record(id, kind, settled)])
     return settled
@@ -208,14 +240,24 @@ export class Orders {
    */
   private compensate(orderId: string, error: AppError): Promise<void> {
     return withoutDeadline(() =>
-      inSpan(this.deps.tracer, 'compensate_order', { attributes: { 'order.id': orderId, 'error.type': error.code } }, async () => {
-        await this.deps.inventory.release(orderId)
-        await this.changeStatus(
-          orderId,
-          { status: 'cancelled', failureStatus: error.status, failureCode: error.code, failureMessage: error.message },
-          'order.cancelled',
-        )
-      }),
+      inSpan(
+        this.deps.tracer,
+        'compensate_order',
+        { attributes: { 'order.id': orderId, 'error.type': error.code } },
+        async () => {
+          await this.deps.inventory.release(orderId)
+          await this.changeStatus(
+            orderId,
+            {
+              status: 'cancelled',
+              failureStatus: error.status,
+              failureCode: error.code,
+              failureMessage: error.message,
+            },
+            'order.cancelled',
+          )
+        },
+      ),
     )
   }
 
@@ -247,9 +289,22 @@ export class Orders {
     const { db } = this.deps
     try {
       await db.batch([
-        db.insert(orders).values({ id, userId: request.userId, status: 'pending', totalCents, idempotencyKey: request.requestId, createdAt: now, updatedAt: now }),
+        db.insert(orders).values({
+          id,
+          userId: request.userId,
+          status: 'pending',
+          totalCents,
+          idempotencyKey: request.requestId,
+          createdAt: now,
+          updatedAt: now,
+        }),
         db.insert(orderItems).values(
-          priced.map((item) => ({ orderId: id, productId: item.id, quantity: item.quantity, unitPriceCents: toCents(item.unitPrice) })),
+          priced.map((item) => ({
+            orderId: id,
+            productId: item.id,
+            quantity: item.quantity,
+            unitPriceCents: toCents(item.unitPrice),
+          })),
         ),
       ])
     } catch (error) {
@@ -258,7 +313,14 @@ export class Orders {
       if (earlier) return { order: earlier, created: false }
       throw error
     }
-    const order = { id, userId: request.userId, items: priced, totalAmount: toAmount(totalCents), status: 'pending' as const, createdAt: now.toISOString() }
+    const order = {
+      id,
+      userId: request.userId,
+      items: priced,
+      totalAmount: toAmount(totalCents),
+      status: 'pending' as const,
+      createdAt: now.toISOString(),
+    }
     return { order, created: true }
   }
 
@@ -268,7 +330,9 @@ export class Orders {
   }
 
   private async findByRequestId(userId: string, requestId: string): Promise<StoredOrder | undefined> {
-    const row = await this.deps.db.query.orders.findFirst({ where: and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)) })
+    const row = await this.deps.db.query.orders.findFirst({
+      where: and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)),
+    })
     return row && this.withItems(row)
   }
 
@@ -279,13 +343,23 @@ export class Orders {
       ...orderDocument({
         id: row.id,
         userId: row.userId,
-        items: items.map((item) => ({ id: item.productId, quantity: item.quantity, unitPrice: toAmount(item.unitPriceCents) })),
+        items: items.map((item) => ({
+          id: item.productId,
+          quantity: item.quantity,
+          unitPrice: toAmount(item.unitPriceCents),
+        })),
         totalAmount: toAmount(row.totalCents),
         status: row.status,
         paymentId: row.paymentId ?? undefined,
         createdAt: row.createdAt.toISOString(),
       }),
-      failure: row.failureCode ? new AppError(row.failureStatus as AppError['status'], row.failureCode as AppError['code'], row.failureMessage ?? '') : undefined,
+      failure: row.failureCode
+        ? new AppError(
+            row.failureStatus as AppError['status'],
+            row.failureCode as AppError['code'],
+            row.failureMessage ?? '',
+          )
+        : undefined,
     }
   }
 
@@ -305,4 +379,3 @@ function orderDocument({ paymentId, ...order }: Order): Order {
   const { id, userId, items, totalAmount, status, createdAt } = order
   return { id, userId, items, totalAmount, status, ...(paymentId ? { paymentId } : {}), createdAt }
 }
-

@@ -1,8 +1,8 @@
 import type { Tracer } from '@opentelemetry/api'
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm'
+import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { spanContextOf, traceparentOf } from '../../shared/telemetry/propagation.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
-import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import type { OrderDb } from './domain.ts'
 import { type NotificationKind, outbox } from './schema.ts'
 
@@ -57,7 +57,14 @@ export class Outbox {
   record(orderId: string, kind: NotificationKind, order: unknown) {
     return this.deps.db
       .insert(outbox)
-      .values({ id: crypto.randomUUID(), orderId, kind, payload: order, traceparent: traceparentOf(), createdAt: new Date() })
+      .values({
+        id: crypto.randomUUID(),
+        orderId,
+        kind,
+        payload: order,
+        traceparent: traceparentOf(),
+        createdAt: new Date(),
+      })
       .onConflictDoNothing()
   }
 
@@ -80,27 +87,43 @@ export class Outbox {
     let delivered = 0
     for (const row of pending) {
       const order = spanContextOf(row.traceparent)
-      const attributes = { 'notification.id': row.id, 'notification.kind': row.kind, 'order.id': row.orderId, 'notification.attempt': row.attempts + 1 }
-      await inSpan(tracer, 'outbox.deliver', { root: true, attributes, links: order ? [{ context: order }] : [] }, async () => {
-        try {
-          await sink({ id: row.id, kind: row.kind, orderId: row.orderId, createdAt: row.createdAt.toISOString(), order: row.payload })
-        } catch (error) {
+      const attributes = {
+        'notification.id': row.id,
+        'notification.kind': row.kind,
+        'order.id': row.orderId,
+        'notification.attempt': row.attempts + 1,
+      }
+      await inSpan(
+        tracer,
+        'outbox.deliver',
+        { root: true, attributes, links: order ? [{ context: order }] : [] },
+        async () => {
+          try {
+            await sink({
+              id: row.id,
+              kind: row.kind,
+              orderId: row.orderId,
+              createdAt: row.createdAt.toISOString(),
+              order: row.payload,
+            })
+          } catch (error) {
+            await db
+              .update(outbox)
+              .set({
+                attempts: sql`${outbox.attempts} + 1`,
+                lastError: (error as Error)?.message ?? String(error),
+                nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts + 1)),
+              })
+              .where(eq(outbox.id, row.id))
+            throw error
+          }
           await db
             .update(outbox)
-            .set({
-              attempts: sql`${outbox.attempts} + 1`,
-              lastError: (error as Error)?.message ?? String(error),
-              nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts + 1)),
-            })
-            .where(eq(outbox.id, row.id))
-          throw error
-        }
-        await db
-          .update(outbox)
-          .set({ deliveredAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
-          .where(and(eq(outbox.id, row.id), isNull(outbox.deliveredAt)))
-        delivered++
-      }).catch(() => {
+            .set({ deliveredAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
+            .where(and(eq(outbox.id, row.id), isNull(outbox.deliveredAt)))
+          delivered++
+        },
+      ).catch(() => {
         // Recorded on the span and the row; the next run tries again.
       })
     }

@@ -24,7 +24,12 @@ export interface PrecheckSettings {
   priceConcurrency: number
 }
 
-export const DEFAULT_PRECHECKS: PrecheckSettings = { mode: 'parallel', blockedUsers: new Set(), maxOpenOrders: 5, priceConcurrency: 4 }
+export const DEFAULT_PRECHECKS: PrecheckSettings = {
+  mode: 'parallel',
+  blockedUsers: new Set(),
+  maxOpenOrders: 5,
+  priceConcurrency: 4,
+}
 
 export interface PrecheckDeps {
   db: OrderDb
@@ -53,7 +58,10 @@ export class Prechecks {
         inSpan(tracer, 'check_inventory', { attributes: { 'items.count': request.items.length } }, () =>
           orAbort(inventory.checkAvailability(request.items, signal), signal),
         ),
-      () => inSpan(tracer, 'validate_user', { attributes: { 'user.id': request.userId } }, () => orAbort(this.validateUser(request.userId), signal)),
+      () =>
+        inSpan(tracer, 'validate_user', { attributes: { 'user.id': request.userId } }, () =>
+          orAbort(this.validateUser(request.userId), signal),
+        ),
       () => this.calculatePrice(request.items, signal),
     ] as const
     const [, , priced] = settings.mode === 'parallel' ? await inParallel(checks) : await inSequence(checks)
@@ -94,14 +102,22 @@ export class Prechecks {
         items,
         settings.priceConcurrency,
         (item, index, itemSignal) =>
-          inSpan(tracer, 'price_item', { attributes: { 'item.id': item.id, 'item.index': index, 'item.quantity': item.quantity } }, async (itemSpan) => {
-            const product = await orAbort(inventory.product(item.id, itemSignal), itemSignal)
-            itemSpan.setAttribute('item.unit_price', product.price)
-            return { ...item, unitPrice: product.price }
-          }),
+          inSpan(
+            tracer,
+            'price_item',
+            { attributes: { 'item.id': item.id, 'item.index': index, 'item.quantity': item.quantity } },
+            async (itemSpan) => {
+              const product = await orAbort(inventory.product(item.id, itemSignal), itemSignal)
+              itemSpan.setAttribute('item.unit_price', product.price)
+              return { ...item, unitPrice: product.price }
+            },
+          ),
         signal,
       )
-      span.setAttribute('order.total', toAmount(priced.reduce((sum, item) => sum + toCents(item.unitPrice) * item.quantity, 0)))
+      span.setAttribute(
+        'order.total',
+        toAmount(priced.reduce((sum, item) => sum + toCents(item.unitPrice) * item.quantity, 0)),
+      )
       return priced
     })
   }

@@ -7,22 +7,22 @@ export type OrderStatus = (typeof orderStatuses)[number]
 export const orders = sqliteTable(
   'orders',
   {
-  id: text('id').primaryKey(),
-  userId: text('user_id').notNull(),
-  status: text('status', { enum: orderStatuses }).notNull(),
-  totalCents: integer('total_cents').notNull(),
-  paymentId: text('payment_id'),
-  /**
-   * The caller's Idempotency-Key (or requestId): a second request of the same user with it finds this order instead
-   * of a new one. Keys are the user's own: another user's key never reaches this order.
-   */
-  idempotencyKey: text('idempotency_key'),
-  /** Why a cancelled order failed, so a replay of its request gets the first answer. */
-  failureStatus: integer('failure_status'),
-  failureCode: text('failure_code'),
-  failureMessage: text('failure_message'),
-  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
-  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    status: text('status', { enum: orderStatuses }).notNull(),
+    totalCents: integer('total_cents').notNull(),
+    paymentId: text('payment_id'),
+    /**
+     * The caller's Idempotency-Key (or requestId): a second request of the same user with it finds this order instead
+     * of a new one. Keys are the user's own: another user's key never reaches this order.
+     */
+    idempotencyKey: text('idempotency_key'),
+    /** Why a cancelled order failed, so a replay of its request gets the first answer. */
+    failureStatus: integer('failure_status'),
+    failureCode: text('failure_code'),
+    failureMessage: text('failure_message'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (table) => [uniqueIndex('orders_user_idempotency_key').on(table.userId, table.idempotencyKey)],
 )

@@ -24,7 +24,13 @@ export const orderService: ServiceDefinition = {
     const outbox = new Outbox({
       db,
       tracer,
-      sink: webhook ? webhookSink(webhook, tracedFetch(tracer, fetch, { external: true }), numberSetting(env, 'NOTIFY_TIMEOUT_MS', 5000)) : logSink,
+      sink: webhook
+        ? webhookSink(
+            webhook,
+            tracedFetch(tracer, fetch, { external: true }),
+            numberSetting(env, 'NOTIFY_TIMEOUT_MS', 5000),
+          )
+        : logSink,
     })
     const prechecks = new Prechecks({
       db,
@@ -32,9 +38,17 @@ export const orderService: ServiceDefinition = {
       tracer,
       settings: {
         mode: env.ORDER_PRECHECKS === 'sequential' ? 'sequential' : 'parallel',
-        blockedUsers: new Set((env.ORDER_USER_BLOCKLIST ?? '').split(',').map((user) => user.trim()).filter(Boolean)),
+        blockedUsers: new Set(
+          (env.ORDER_USER_BLOCKLIST ?? '')
+            .split(',')
+            .map((user) => user.trim())
+            .filter(Boolean),
+        ),
         maxOpenOrders: numberSetting(env, 'ORDER_MAX_OPEN_ORDERS', DEFAULT_PRECHECKS.maxOpenOrders),
-        priceConcurrency: Math.max(1, numberSetting(env, 'ORDER_PRICE_CONCURRENCY', DEFAULT_PRECHECKS.priceConcurrency)),
+        priceConcurrency: Math.max(
+          1,
+          numberSetting(env, 'ORDER_PRICE_CONCURRENCY', DEFAULT_PRECHECKS.priceConcurrency),
+        ),
       },
       userFault: () => activeFault(env, 'user'),
     })
@@ -48,7 +62,12 @@ export const orderService: ServiceDefinition = {
       fault: () => activeFault(env, 'order'),
       crash: context.crash,
     })
-    const app = createOrderApp({ orders, batch: new BatchImport({ orders, tracer }), telemetry: context.telemetry, env })
+    const app = createOrderApp({
+      orders,
+      batch: new BatchImport({ orders, tracer }),
+      telemetry: context.telemetry,
+      env,
+    })
     return {
       fetch: app.fetch,
       tasks: [
@@ -57,7 +76,11 @@ export const orderService: ServiceDefinition = {
           run: () => orders.recover(numberSetting(env, 'ORDER_STALE_AFTER_MS', DEFAULT_STALE_AFTER_MS)),
           everyMs: numberSetting(env, 'ORDER_RECOVERY_INTERVAL_MS', 15_000),
         },
-        { name: 'outbox delivery', run: () => outbox.deliver(), everyMs: numberSetting(env, 'NOTIFY_INTERVAL_MS', 1000) },
+        {
+          name: 'outbox delivery',
+          run: () => outbox.deliver(),
+          everyMs: numberSetting(env, 'NOTIFY_INTERVAL_MS', 1000),
+        },
       ],
     }
   },

@@ -1,5 +1,5 @@
 import { hc } from 'hono/client'
-import { unwrap, type Upstream } from '../../shared/client.ts'
+import { type Upstream, unwrap } from '../../shared/client.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { PaymentApp } from './app.ts'
 import type { Payment } from './domain.ts'
@@ -14,7 +14,8 @@ export interface PaymentApi {
 export function createPaymentClient({ baseUrl, fetch }: Upstream): PaymentApi {
   const api = hc<PaymentApp>(baseUrl, { fetch })
   return {
-    create: (orderId, amount) => unwrap('payment', api.payments.$post({ json: { orderId, amount } }), 'payment_timeout'),
+    create: (orderId, amount) =>
+      unwrap('payment', api.payments.$post({ json: { orderId, amount } }), 'payment_timeout'),
     findByOrder: (orderId) =>
       unwrap<Payment>('payment', api.payments.$get({ query: { orderId } })).catch((error) => {
         if (error instanceof AppError && error.status === 404) return undefined

@@ -8,7 +8,7 @@ import { inSpan } from '../../shared/telemetry/span.ts'
 import { sleep } from '../../shared/time.ts'
 import { toAmount, toCents } from '../../shared/types.ts'
 import { PaymentDeclined, type PaymentProvider } from './provider.ts'
-import * as schema from './schema.ts'
+import type * as schema from './schema.ts'
 import { payments } from './schema.ts'
 
 export type PaymentDb = LibSQLDatabase<typeof schema>
@@ -28,7 +28,12 @@ export interface RetryPolicy {
   deadlineMs: number
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, attemptTimeoutMs: 1000, backoffMs: 100, deadlineMs: 3000 }
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  attemptTimeoutMs: 1000,
+  backoffMs: 100,
+  deadlineMs: 3000,
+}
 
 export class Payments {
   constructor(
@@ -51,7 +56,8 @@ export class Payments {
         payment.status = await this.charge(payment, fault, span)
       }
       span.setAttribute('payment.status', payment.status)
-      if (payment.status === 'declined') throw new AppError(402, 'payment_declined', 'the payment was declined', { paymentId: payment.id })
+      if (payment.status === 'declined')
+        throw new AppError(402, 'payment_declined', 'the payment was declined', { paymentId: payment.id })
       return payment
     })
   }
@@ -71,13 +77,24 @@ export class Payments {
     const now = new Date()
     await this.db
       .insert(payments)
-      .values({ id: crypto.randomUUID(), orderId, amountCents: toCents(amount), status: 'pending', createdAt: now, updatedAt: now })
+      .values({
+        id: crypto.randomUUID(),
+        orderId,
+        amountCents: toCents(amount),
+        status: 'pending',
+        createdAt: now,
+        updatedAt: now,
+      })
       .onConflictDoNothing({ target: payments.orderId })
     return (await this.byOrder(orderId))!
   }
 
   /** Calls the provider with a timeout per attempt and an overall deadline; each retry is a `retry_attempt` event. */
-  private async charge(payment: Payment, fault: Fault | undefined, span: { addEvent(name: string, attributes: Record<string, string | number>): void }) {
+  private async charge(
+    payment: Payment,
+    fault: Fault | undefined,
+    span: { addEvent(name: string, attributes: Record<string, string | number>): void },
+  ) {
     // The policy's deadline, or the request's if that comes first.
     const deadline = AbortSignal.timeout(Math.max(0, Math.min(this.policy.deadlineMs, timeLeft() ?? Infinity)))
     let attempt = 0
@@ -98,7 +115,9 @@ export class Payments {
         const message = error instanceof Error ? error.message : String(error)
         if (attempt >= this.policy.maxAttempts || deadline.aborted) {
           await this.settle(payment.id, { status: 'failed', attempts: attempt, failureReason: message })
-          throw new AppError(504, 'payment_timeout', `the payment provider did not answer after ${attempt} attempts`, { paymentId: payment.id })
+          throw new AppError(504, 'payment_timeout', `the payment provider did not answer after ${attempt} attempts`, {
+            paymentId: payment.id,
+          })
         }
         span.addEvent('retry_attempt', { attempt: attempt + 1, 'error.message': message })
         await sleep(this.policy.backoffMs)

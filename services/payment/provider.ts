@@ -7,7 +7,10 @@ export class PaymentDeclined extends Error {
 
 export interface PaymentProvider {
   /** Charges `amountCents` under the payment's id (the provider's idempotency key); resolves to its reference. */
-  charge(request: { paymentId: string; amountCents: number; attempt: number; fault?: Fault }, signal: AbortSignal): Promise<string>
+  charge(
+    request: { paymentId: string; amountCents: number; attempt: number; fault?: Fault },
+    signal: AbortSignal,
+  ): Promise<string>
 }
 
 const REMEMBERED_CHARGES = 10_000
@@ -22,7 +25,10 @@ export class SimulatedProvider implements PaymentProvider {
 
   constructor(private readonly latencyMs: number) {}
 
-  async charge({ paymentId, attempt, fault }: Parameters<PaymentProvider['charge']>[0], signal: AbortSignal): Promise<string> {
+  async charge(
+    { paymentId, attempt, fault }: Parameters<PaymentProvider['charge']>[0],
+    signal: AbortSignal,
+  ): Promise<string> {
     if (fault?.kind === 'timeout' && attempt <= fault.attempts) await untilAborted(signal)
     await sleep(this.latencyMs + (fault?.kind === 'slow' ? fault.ms : 0), signal)
     if (fault?.kind === 'decline') throw new PaymentDeclined('card declined by the provider')

@@ -37,7 +37,8 @@ export function readTelemetryConfig(env: Env, defaultServiceName: string): Telem
       ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS),
       ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
     },
-    exportTimeoutMillis: optionalNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? 10_000,
+    exportTimeoutMillis:
+      optionalNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? 10_000,
     sampler: env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
     batch: {

@@ -25,10 +25,11 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
         const value = Reflect.get(obj, key, receiver)
         if (key === 'execute') {
           return (stmt: InStatement | string, args?: unknown) =>
-            traced([stmt], () => (obj.execute as Function).call(obj, stmt, args))
+            traced([stmt], () => (obj.execute as (...args: unknown[]) => Promise<unknown>).call(obj, stmt, args))
         }
         if (key === 'batch') {
-          return (stmts: Statement[], mode?: unknown) => traced(stmts, () => (obj.batch as Function).call(obj, stmts, mode))
+          return (stmts: Statement[], mode?: unknown) =>
+            traced(stmts, () => (obj.batch as (...args: unknown[]) => Promise<unknown>).call(obj, stmts, mode))
         }
         if (key === 'transaction') {
           return async (mode?: unknown) => wrap(await (obj as Client).transaction(mode as never))

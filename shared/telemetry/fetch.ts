@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
+import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { serverAttributes } from './http-attributes.ts'
 import { injectContext, injectTraceContext } from './propagation.ts'
 import { markError } from './span.ts'

@@ -1,4 +1,12 @@
-import { context, type Context, propagation, ROOT_CONTEXT, type SpanContext, type TextMapPropagator, trace } from '@opentelemetry/api'
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type SpanContext,
+  type TextMapPropagator,
+  trace,
+} from '@opentelemetry/api'
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
 
 /** W3C `traceparent`/`tracestate` and `baggage`; malformed headers are ignored, so the request starts a fresh trace. */

@@ -67,4 +67,3 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     stats: () => processor.stats(),
   }
 }
-

@@ -4,7 +4,12 @@ import { type Span, type SpanOptions, SpanStatusCode, type Tracer } from '@opent
  * Runs `work` inside an active span named `name`. A thrown error marks the span ERROR with the error recorded
  * and is rethrown; the span always ends.
  */
-export function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
+export function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(name, options, async (span) => {
     try {
       return await work(span)

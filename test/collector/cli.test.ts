@@ -6,7 +6,11 @@ let collector: Awaited<ReturnType<typeof startCollectorProcess>>
 beforeAll(async () => {
   collector = await startCollectorProcess()
   for (const request of [failedOrder(FAILED_TRACE), paidOrder(PAID_TRACE)]) {
-    const response = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
+    const response = await fetch(`${collector.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    })
     expect(response.status).toBe(200)
   }
 })
@@ -37,7 +41,9 @@ describe('bun run traces', () => {
     expect(stdout).toContain('slowest span: [payment] payment.create 4.68s self of 4.68s')
     expect(stdout).toContain('    [order] create_payment 4.7s (92%)')
     expect(stdout).not.toContain('check_inventory')
-    expect((await runTraces(collector.url, 'slow', '--min', '1s', '--service', 'inventory')).stdout).toContain(FAILED_TRACE)
+    expect((await runTraces(collector.url, 'slow', '--min', '1s', '--service', 'inventory')).stdout).toContain(
+      FAILED_TRACE,
+    )
     expect((await runTraces(collector.url, 'slow', '--min', '10s')).stdout).toContain('No trace of 10s or more.')
   })
 

@@ -4,9 +4,9 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { tagValue as tag } from '../../collector/analysis/tree.ts'
 import { createCollectorClient } from '../../collector/client.ts'
 import { startCollectorProcess } from './helpers.ts'
-import { tagValue as tag } from '../../collector/analysis/tree.ts'
 
 let collector: Awaited<ReturnType<typeof startCollectorProcess>>
 beforeAll(async () => {
@@ -25,7 +25,14 @@ async function exportTrace(exporter: SpanExporter, serviceName: string) {
   linked.end()
   const root = tracer.startSpan('GET /orders', {
     kind: SpanKind.SERVER,
-    attributes: { 'http.request.method': 'GET', 'http.response.status_code': 500, ratio: 0.5, ok: false, list: ['a', 'b'], counts: [1, 2] },
+    attributes: {
+      'http.request.method': 'GET',
+      'http.response.status_code': 500,
+      ratio: 0.5,
+      ok: false,
+      list: ['a', 'b'],
+      counts: [1, 2],
+    },
   })
   const child = tracer.startSpan(
     'create_payment',
@@ -44,9 +51,15 @@ async function exportTrace(exporter: SpanExporter, serviceName: string) {
 
 describe.each([
   ['exporter-trace-otlp-http (JSON)', (url: string) => new JsonExporter({ url: `${url}/v1/traces` })],
-  ['exporter-trace-otlp-http (JSON, gzip)', (url: string) => new JsonExporter({ url: `${url}/v1/traces`, compression: 'gzip' as never })],
+  [
+    'exporter-trace-otlp-http (JSON, gzip)',
+    (url: string) => new JsonExporter({ url: `${url}/v1/traces`, compression: 'gzip' as never }),
+  ],
   ['exporter-trace-otlp-proto', (url: string) => new ProtoExporter({ url: `${url}/v1/traces` })],
-  ['exporter-trace-otlp-proto (gzip)', (url: string) => new ProtoExporter({ url: `${url}/v1/traces`, compression: 'gzip' as never })],
+  [
+    'exporter-trace-otlp-proto (gzip)',
+    (url: string) => new ProtoExporter({ url: `${url}/v1/traces`, compression: 'gzip' as never }),
+  ],
 ])('%s', (name, makeExporter) => {
   test('ids, parent links, attributes, events, links, status and resource read back', async () => {
     const service = `svc-${name.replace(/\W+/g, '-')}`
@@ -59,7 +72,12 @@ describe.each([
     expect(root.references).toEqual([])
     expect(child.references).toEqual([
       { refType: 'CHILD_OF', traceID: ids.root.traceId, spanID: ids.root.spanId },
-      { refType: 'FOLLOWS_FROM', traceID: ids.linked.traceId, spanID: ids.linked.spanId, tags: [{ key: 'link.kind', type: 'string', value: 'retry-of' }] },
+      {
+        refType: 'FOLLOWS_FROM',
+        traceID: ids.linked.traceId,
+        spanID: ids.linked.spanId,
+        tags: [{ key: 'link.kind', type: 'string', value: 'retry-of' }],
+      },
     ])
     expect(root.tags).toEqual(
       expect.arrayContaining([

@@ -45,7 +45,10 @@ export async function startCollectorProcess() {
   })
   const url = `http://127.0.0.1:${port}`
   for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${url}/healthz`).then((response) => response.ok, () => false)
+    const ready = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    )
     if (ready) break
     if (attempt > 100 || child.exitCode !== null) throw new Error('the collector did not start')
     await Bun.sleep(100)
@@ -62,14 +65,26 @@ export async function startCollectorProcess() {
 
 /** Runs `bun run traces …` against a collector and returns its output. */
 export async function runTraces(url: string, ...args: string[]) {
-  const child = Bun.spawn([process.execPath, 'run', 'traces', ...args, '--url', url], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+  const child = Bun.spawn([process.execPath, 'run', 'traces', ...args, '--url', url], {
+    cwd: ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
   return { stdout, stderr, code }
 }
 
 export const nowNanos = () => BigInt(Date.now()) * 1_000_000n
 
-export const postOtlp = (app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, body: unknown, headers: Record<string, string> = {}) =>
+export const postOtlp = (
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  body: unknown,
+  headers: Record<string, string> = {},
+) =>
   app.request('/v1/traces', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

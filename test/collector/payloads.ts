@@ -15,7 +15,10 @@ export function handWrittenRequest() {
   return {
     resourceSpans: [
       {
-        resource: { attributes: [string('service.name', 'checkout'), string('host.name', 'box-1')], droppedAttributesCount: 0 },
+        resource: {
+          attributes: [string('service.name', 'checkout'), string('host.name', 'box-1')],
+          droppedAttributesCount: 0,
+        },
         schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
         futureField: { anything: true },
         scopeSpans: [
@@ -38,7 +41,10 @@ export function handWrittenRequest() {
                   { key: 'cached', value: { boolValue: false } },
                   { key: 'raw', value: { bytesValue: 'AQID' } },
                   { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '2' }] } } },
-                  { key: 'map', value: { kvlistValue: { values: [string('k', 'v'), { key: 'n', value: { boolValue: true } }] } } },
+                  {
+                    key: 'map',
+                    value: { kvlistValue: { values: [string('k', 'v'), { key: 'n', value: { boolValue: true } }] } },
+                  },
                 ],
                 status: { code: 2, message: 'upstream failed' },
                 unknownSpanField: 42,
@@ -53,10 +59,25 @@ export function handWrittenRequest() {
                 endTimeUnixNano: Number(start + 1_900_000_000n),
                 attributes: [string('error.type', 'TIMEOUT')],
                 events: [
-                  { timeUnixNano: String(start + 500_000_000n), name: 'retry_attempt', attributes: [{ key: 'attempt', value: { intValue: '1' } }] },
-                  { timeUnixNano: String(start + 1_800_000_000n), name: 'exception', attributes: [string('exception.message', 'timed out')] },
+                  {
+                    timeUnixNano: String(start + 500_000_000n),
+                    name: 'retry_attempt',
+                    attributes: [{ key: 'attempt', value: { intValue: '1' } }],
+                  },
+                  {
+                    timeUnixNano: String(start + 1_800_000_000n),
+                    name: 'exception',
+                    attributes: [string('exception.message', 'timed out')],
+                  },
                 ],
-                links: [{ traceId: LINKED_TRACE, spanId: LINKED_SPAN, traceState: 'vendor=1', attributes: [string('link.reason', 'batch')] }],
+                links: [
+                  {
+                    traceId: LINKED_TRACE,
+                    spanId: LINKED_SPAN,
+                    traceState: 'vendor=1',
+                    attributes: [string('link.reason', 'batch')],
+                  },
+                ],
                 status: { code: 2, message: 'TIMEOUT' },
               },
               {
@@ -91,7 +112,11 @@ interface FixtureSpan {
 }
 
 const anyValue = (value: string | number | boolean) =>
-  typeof value === 'string' ? { stringValue: value } : typeof value === 'boolean' ? { boolValue: value } : { intValue: String(value) }
+  typeof value === 'string'
+    ? { stringValue: value }
+    : typeof value === 'boolean'
+      ? { boolValue: value }
+      : { intValue: String(value) }
 const keyValues = (attributes: Record<string, string | number | boolean> = {}) =>
   Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }))
 
@@ -116,7 +141,11 @@ export function otlpRequest(traceId: string, spans: FixtureSpan[], startNanos = 
               startTimeUnixNano: nanos(span.at),
               endTimeUnixNano: nanos(span.at + span.ms),
               attributes: keyValues({ ...span.attributes, ...(span.error ? { 'error.type': span.error } : {}) }),
-              events: (span.events ?? []).map((event) => ({ name: event.name, timeUnixNano: nanos(event.at), attributes: keyValues(event.attributes) })),
+              events: (span.events ?? []).map((event) => ({
+                name: event.name,
+                timeUnixNano: nanos(event.at),
+                attributes: keyValues(event.attributes),
+              })),
               status: span.error ? { code: 2, message: span.error } : { code: 0 },
             })),
         },
@@ -130,12 +159,58 @@ export function failedOrder(traceId: string, startNanos?: bigint) {
   return otlpRequest(
     traceId,
     [
-      { id: 'a000000000000001', service: 'gateway', name: 'api_gateway.create_order', at: 0, ms: 5100, error: 'payment_timeout', attributes: { 'user.id': 'u1' } },
-      { id: 'a000000000000002', parent: 'a000000000000001', service: 'order', name: 'order_service.create_order', at: 20, ms: 5050, error: 'payment_timeout' },
-      { id: 'a000000000000003', parent: 'a000000000000002', service: 'order', name: 'check_inventory', at: 30, ms: 120 },
-      { id: 'a000000000000004', parent: 'a000000000000003', service: 'inventory', name: 'inventory.check_availability', at: 40, ms: 100, attributes: { 'items.count': 2 } },
-      { id: 'a000000000000005', parent: 'a000000000000002', service: 'order', name: 'create_order_record', at: 160, ms: 40 },
-      { id: 'a000000000000006', parent: 'a000000000000002', service: 'order', name: 'create_payment', at: 300, ms: 4700, error: 'TIMEOUT' },
+      {
+        id: 'a000000000000001',
+        service: 'gateway',
+        name: 'api_gateway.create_order',
+        at: 0,
+        ms: 5100,
+        error: 'payment_timeout',
+        attributes: { 'user.id': 'u1' },
+      },
+      {
+        id: 'a000000000000002',
+        parent: 'a000000000000001',
+        service: 'order',
+        name: 'order_service.create_order',
+        at: 20,
+        ms: 5050,
+        error: 'payment_timeout',
+      },
+      {
+        id: 'a000000000000003',
+        parent: 'a000000000000002',
+        service: 'order',
+        name: 'check_inventory',
+        at: 30,
+        ms: 120,
+      },
+      {
+        id: 'a000000000000004',
+        parent: 'a000000000000003',
+        service: 'inventory',
+        name: 'inventory.check_availability',
+        at: 40,
+        ms: 100,
+        attributes: { 'items.count': 2 },
+      },
+      {
+        id: 'a000000000000005',
+        parent: 'a000000000000002',
+        service: 'order',
+        name: 'create_order_record',
+        at: 160,
+        ms: 40,
+      },
+      {
+        id: 'a000000000000006',
+        parent: 'a000000000000002',
+        service: 'order',
+        name: 'create_payment',
+        at: 300,
+        ms: 4700,
+        error: 'TIMEOUT',
+      },
       {
         id: 'a000000000000007',
         parent: 'a000000000000006',
@@ -160,9 +235,31 @@ export function paidOrder(traceId: string, startNanos?: bigint) {
   return otlpRequest(
     traceId,
     [
-      { id: 'b000000000000001', service: 'gateway', name: 'api_gateway.create_order', at: 0, ms: 80, attributes: { 'user.id': 'u2', vip: true } },
-      { id: 'b000000000000002', parent: 'b000000000000001', service: 'order', name: 'order_service.create_order', at: 5, ms: 70 },
-      { id: 'b000000000000003', parent: 'b000000000000002', service: 'payment', name: 'payment.create', at: 20, ms: 50, attributes: { amount: 10 } },
+      {
+        id: 'b000000000000001',
+        service: 'gateway',
+        name: 'api_gateway.create_order',
+        at: 0,
+        ms: 80,
+        attributes: { 'user.id': 'u2', vip: true },
+      },
+      {
+        id: 'b000000000000002',
+        parent: 'b000000000000001',
+        service: 'order',
+        name: 'order_service.create_order',
+        at: 5,
+        ms: 70,
+      },
+      {
+        id: 'b000000000000003',
+        parent: 'b000000000000002',
+        service: 'payment',
+        name: 'payment.create',
+        at: 20,
+        ms: 50,
+        attributes: { amount: 10 },
+      },
     ],
     startNanos,
   )

@@ -21,7 +21,8 @@ async function get<T>(path: string, status = 200): Promise<T> {
   return (await response.json()) as T
 }
 
-const search = async (query: string) => (await get<{ data: JaegerTrace[] }>(`/api/traces?${query}`)).data.map((trace) => trace.traceID)
+const search = async (query: string) =>
+  (await get<{ data: JaegerTrace[] }>(`/api/traces?${query}`)).data.map((trace) => trace.traceID)
 
 describe('query API', () => {
   test('services and operations', async () => {
@@ -32,7 +33,9 @@ describe('query API', () => {
       'create_payment',
       'order_service.create_order',
     ])
-    expect((await get<{ data: unknown[] }>('/api/operations?service=payment')).data).toEqual([{ name: 'payment.create', spanKind: 'internal' }])
+    expect((await get<{ data: unknown[] }>('/api/operations?service=payment')).data).toEqual([
+      { name: 'payment.create', spanKind: 'internal' },
+    ])
   })
 
   test('search by service, operation and time, newest first', async () => {
@@ -65,16 +68,29 @@ describe('query API', () => {
   test('a trace by id, in any case', async () => {
     const trace = (await get<{ data: JaegerTrace[] }>(`/api/traces/${FAILED_TRACE.toUpperCase()}`)).data[0]!
     expect(trace.spans).toHaveLength(7)
-    expect(Object.values(trace.processes).map((process) => process.serviceName).sort()).toEqual(['gateway', 'inventory', 'order', 'payment'])
-    expect((await get<{ data: JaegerTrace[] }>('/api/traces/c0000000000000000000000000000002')).data[0]!.spans).toHaveLength(3)
+    expect(
+      Object.values(trace.processes)
+        .map((process) => process.serviceName)
+        .sort(),
+    ).toEqual(['gateway', 'inventory', 'order', 'payment'])
+    expect(
+      (await get<{ data: JaegerTrace[] }>('/api/traces/c0000000000000000000000000000002')).data[0]!.spans,
+    ).toHaveLength(3)
   })
 
   test('errors are JSON', async () => {
-    const missing = await get<{ error: { code: string; message: string } }>('/api/traces/0123456789abcdef0123456789abcdef', 404)
+    const missing = await get<{ error: { code: string; message: string } }>(
+      '/api/traces/0123456789abcdef0123456789abcdef',
+      404,
+    )
     expect(missing.error).toEqual({ code: 'not_found', message: 'trace 0123456789abcdef0123456789abcdef not found' })
     expect((await get<{ error: { code: string } }>('/api/traces/xyz', 400)).error.code).toBe('invalid_request')
-    expect((await get<{ error: { message: string } }>('/api/traces?minDuration=fast', 400)).error.message).toContain('minDuration')
-    expect((await get<{ error: { message: string } }>('/api/traces?tags=%7Bbroken', 400)).error.message).toContain('tags')
+    expect((await get<{ error: { message: string } }>('/api/traces?minDuration=fast', 400)).error.message).toContain(
+      'minDuration',
+    )
+    expect((await get<{ error: { message: string } }>('/api/traces?tags=%7Bbroken', 400)).error.message).toContain(
+      'tags',
+    )
     expect((await get<{ error: { code: string } }>('/api/nothing', 404)).error.code).toBe('not_found')
   })
 })

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { fromBinary } from '@bufbuild/protobuf'
-import { ExportTraceServiceResponse, RpcStatus } from '../../collector/otlp/proto-schema.ts'
-import type { JaegerTrace } from '../../collector/jaeger.ts'
-import { postOtlp, testCollector } from './helpers.ts'
 import { tagValue as tag } from '../../collector/analysis/tree.ts'
+import type { JaegerTrace } from '../../collector/jaeger.ts'
+import { ExportTraceServiceResponse, RpcStatus } from '../../collector/otlp/proto-schema.ts'
+import { postOtlp, testCollector } from './helpers.ts'
 import { CHILD_ID, handWrittenRequest, LINKED_SPAN, LINKED_TRACE, ORPHAN_ID, ROOT_ID, TRACE_ID } from './payloads.ts'
 
 let collector: Awaited<ReturnType<typeof testCollector>>
@@ -33,7 +33,11 @@ describe('hand-written OTLP JSON', () => {
     const orphan = byId.get(ORPHAN_ID.toLowerCase())!
     expect(root.references).toEqual([])
     expect(root.duration).toBe(2_000_000)
-    expect(child.references[0]).toEqual({ refType: 'CHILD_OF', traceID: TRACE_ID.toLowerCase(), spanID: ROOT_ID.toLowerCase() })
+    expect(child.references[0]).toEqual({
+      refType: 'CHILD_OF',
+      traceID: TRACE_ID.toLowerCase(),
+      spanID: ROOT_ID.toLowerCase(),
+    })
     expect(orphan.references[0]!.spanID).toBe('1111111111111111')
 
     expect(root.tags).toEqual(
@@ -67,14 +71,19 @@ describe('hand-written OTLP JSON', () => {
       tags: [{ key: 'link.reason', type: 'string', value: 'batch' }],
     })
     expect(tag(orphan.tags, 'otel.status_code')).toBeUndefined()
-    expect(trace.processes[root.processID]).toEqual({ serviceName: 'checkout', tags: [{ key: 'host.name', type: 'string', value: 'box-1' }] })
+    expect(trace.processes[root.processID]).toEqual({
+      serviceName: 'checkout',
+      tags: [{ key: 'host.name', type: 'string', value: 'box-1' }],
+    })
   })
 
   test('the same span sent twice is stored once', async () => {
     await postOtlp(collector.app, handWrittenRequest())
     await postOtlp(collector.app, handWrittenRequest())
     const trace = await readTrace(TRACE_ID)
-    expect(trace.spans.map((span) => span.spanID).sort()).toEqual([CHILD_ID, ORPHAN_ID, ROOT_ID].map((id) => id.toLowerCase()).sort())
+    expect(trace.spans.map((span) => span.spanID).sort()).toEqual(
+      [CHILD_ID, ORPHAN_ID, ROOT_ID].map((id) => id.toLowerCase()).sort(),
+    )
     expect(trace.spans.find((span) => span.spanID === CHILD_ID.toLowerCase())!.logs).toHaveLength(2)
   })
 
@@ -82,7 +91,14 @@ describe('hand-written OTLP JSON', () => {
     const request = handWrittenRequest()
     const spans = request.resourceSpans[0]!.scopeSpans[0]!.spans as unknown[]
     const traceId = 'abcdefabcdefabcdefabcdefabcdef01'
-    spans.splice(0, spans.length, { ...(spans[0] as object), traceId }, { traceId: 'nothex', spanId: 'x' }, { ...(spans[0] as object), traceId, spanId: '0000000000000000' }, 'not a span')
+    spans.splice(
+      0,
+      spans.length,
+      { ...(spans[0] as object), traceId },
+      { traceId: 'nothex', spanId: 'x' },
+      { ...(spans[0] as object), traceId, spanId: '0000000000000000' },
+      'not a span',
+    )
     const response = await postOtlp(collector.app, request)
     expect(response.status).toBe(200)
     const body = (await response.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } }
@@ -95,7 +111,9 @@ describe('hand-written OTLP JSON', () => {
     const request = handWrittenRequest()
     const traceId = 'feedfacefeedfacefeedfacefeedface'
     for (const span of request.resourceSpans[0]!.scopeSpans[0]!.spans) span.traceId = traceId
-    const response = await postOtlp(collector.app, Bun.gzipSync(JSON.stringify(request)), { 'content-encoding': 'gzip' })
+    const response = await postOtlp(collector.app, Bun.gzipSync(JSON.stringify(request)), {
+      'content-encoding': 'gzip',
+    })
     expect(response.status).toBe(200)
     expect((await readTrace(traceId)).spans).toHaveLength(3)
   })
@@ -116,10 +134,15 @@ describe('malformed input', () => {
   })
 
   test('garbage protobuf is a 400 with a protobuf Status', async () => {
-    const response = await postOtlp(collector.app, new Uint8Array([0x0a, 0xff, 0xff, 0x01, 0x02]), { 'content-type': 'application/x-protobuf' })
+    const response = await postOtlp(collector.app, new Uint8Array([0x0a, 0xff, 0xff, 0x01, 0x02]), {
+      'content-type': 'application/x-protobuf',
+    })
     expect(response.status).toBe(400)
     expect(response.headers.get('content-type')).toBe('application/x-protobuf')
-    const status = fromBinary(RpcStatus, new Uint8Array(await response.arrayBuffer())) as unknown as { code: number; message: string }
+    const status = fromBinary(RpcStatus, new Uint8Array(await response.arrayBuffer())) as unknown as {
+      code: number
+      message: string
+    }
     expect(status.code).toBe(3)
     expect(String(status.message)).toContain('invalid protobuf')
   })
@@ -127,7 +150,9 @@ describe('malformed input', () => {
   test('an empty protobuf request is a 200 with an empty response', async () => {
     const response = await postOtlp(collector.app, new Uint8Array(), { 'content-type': 'application/x-protobuf' })
     expect(response.status).toBe(200)
-    const decoded = fromBinary(ExportTraceServiceResponse, new Uint8Array(await response.arrayBuffer())) as { partialSuccess?: unknown }
+    const decoded = fromBinary(ExportTraceServiceResponse, new Uint8Array(await response.arrayBuffer())) as {
+      partialSuccess?: unknown
+    }
     expect(decoded.partialSuccess).toBeUndefined()
   })
 

@@ -15,10 +15,27 @@ afterAll(() => system?.stop())
 
 test('bun run load places orders for two seconds and sums them up in JSON', async () => {
   const load = Bun.spawn(
-    [process.execPath, 'run', 'load', '--url', system.gateway, '--concurrency', '4', '--duration', '2s', '--mix', 'sku-cable:2,sku-desk-mat:1', '--json'],
+    [
+      process.execPath,
+      'run',
+      'load',
+      '--url',
+      system.gateway,
+      '--concurrency',
+      '4',
+      '--duration',
+      '2s',
+      '--mix',
+      'sku-cable:2,sku-desk-mat:1',
+      '--json',
+    ],
     { cwd: new URL('../../', import.meta.url).pathname, stdout: 'pipe', stderr: 'pipe' },
   )
-  const [stdout, stderr, code] = await Promise.all([new Response(load.stdout).text(), new Response(load.stderr).text(), load.exited])
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(load.stdout).text(),
+    new Response(load.stderr).text(),
+    load.exited,
+  ])
   expect(code, stderr).toBe(0)
   const summary: LoadSummary = JSON.parse(stdout)
   expect(summary.model).toEqual({ kind: 'closed', concurrency: 4 })

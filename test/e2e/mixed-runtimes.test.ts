@@ -28,7 +28,10 @@ describe('one trace across runtimes: gateway on Bun, order on workerd, inventory
   beforeAll(async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'procfile-')), 'Procfile.mixed')
     await writeFile(file, procfile)
-    system = await startProcfile(file, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })
+    system = await startProcfile(file, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    })
   })
   afterAll(async () => {
     await system?.stop()
@@ -40,24 +43,59 @@ describe('one trace across runtimes: gateway on Bun, order on workerd, inventory
     expect(response.status).toBe(201)
     const order = await response.json()
     expect(order).toMatchObject({ status: 'paid', totalAmount: 50 })
-    const stored = await system.database('order').execute({ sql: 'select status from orders where id = ?', args: [order.id] })
+    const stored = await system
+      .database('order')
+      .execute({ sql: 'select status from orders where id = ?', args: [order.id] })
     expect(stored.rows[0]).toMatchObject({ status: 'paid' })
 
     const traceId = response.headers.get('x-trace-id')!
-    const trace = await receiver.trace(traceId, (spans) => ['POST /api/orders', 'payment.create', 'complete_order'].every((name) => spans.some((span) => span.name === name)))
+    const trace = await receiver.trace(traceId, (spans) =>
+      ['POST /api/orders', 'payment.create', 'complete_order'].every((name) =>
+        spans.some((span) => span.name === name),
+      ),
+    )
     const runtimes = Object.fromEntries(trace.map((span) => [span.service, span.runtime]))
     expect(runtimes).toEqual({ gateway: 'bun', order: 'workerd', inventory: 'deno', payment: 'deno' })
 
     const tree = traceTree(trace)
-    expect(tree.root).toMatchObject({ service: 'gateway', runtime: 'bun', name: 'POST /api/orders', kind: SPAN_KIND.SERVER })
+    expect(tree.root).toMatchObject({
+      service: 'gateway',
+      runtime: 'bun',
+      name: 'POST /api/orders',
+      kind: SPAN_KIND.SERVER,
+    })
     // Bun → workerd: the gateway's client span is the parent of the order Worker's server span.
-    const orderSpan = tree.path(tree.root, 'gateway/api_gateway.create_order', 'gateway/POST', 'order/POST /orders', 'order/order_service.create_order')
+    const orderSpan = tree.path(
+      tree.root,
+      'gateway/api_gateway.create_order',
+      'gateway/POST',
+      'order/POST /orders',
+      'order/order_service.create_order',
+    )
     expect(orderSpan.attributes['order.id']).toBe(order.id)
     // workerd → Deno, for both services behind the order Worker.
-    const check = tree.path(orderSpan, 'order/check_inventory', 'order/POST', 'inventory/POST /availability', 'inventory/inventory.check_availability')
+    const check = tree.path(
+      orderSpan,
+      'order/check_inventory',
+      'order/POST',
+      'inventory/POST /availability',
+      'inventory/inventory.check_availability',
+    )
     expect(check.events.map((event) => event.attributes['item.id'])).toEqual(['sku-mouse'])
-    tree.path(orderSpan, 'order/reserve_inventory', 'order/POST', 'inventory/POST /reservations', 'inventory/inventory.reserve')
-    const payment = tree.path(orderSpan, 'order/create_payment', 'order/POST', 'payment/POST /payments', 'payment/payment.create')
+    tree.path(
+      orderSpan,
+      'order/reserve_inventory',
+      'order/POST',
+      'inventory/POST /reservations',
+      'inventory/inventory.reserve',
+    )
+    const payment = tree.path(
+      orderSpan,
+      'order/create_payment',
+      'order/POST',
+      'payment/POST /payments',
+      'payment/payment.create',
+    )
     expect(payment.attributes).toMatchObject({ 'order.id': order.id, 'payment.status': 'succeeded' })
   })
 })

@@ -41,17 +41,24 @@ describe('batch import and outbox on real processes', () => {
       body: orders.map((order) => JSON.stringify(order)).join('\n'),
       signal,
     })
-  const spansNamed = (name: string, traceId?: string) => receiver.spans.filter((span) => span.name === name && (!traceId || span.traceId === traceId))
+  const spansNamed = (name: string, traceId?: string) =>
+    receiver.spans.filter((span) => span.name === name && (!traceId || span.traceId === traceId))
 
   test('a batch of 50: every order paid, its stage spans under its own order span, the batch span linked to all', async () => {
-    const orders = Array.from({ length: 50 }, (_, i) => ({ userId: `u-batch-${i}`, items: [{ id: i % 2 ? 'sku-cable' : 'sku-mouse', quantity: 1 }] }))
+    const orders = Array.from({ length: 50 }, (_, i) => ({
+      userId: `u-batch-${i}`,
+      items: [{ id: i % 2 ? 'sku-cable' : 'sku-mouse', quantity: 1 }],
+    }))
     const response = await postBatch(orders)
     expect(response.status).toBe(200)
     const { results } = await response.json()
     expect(results).toHaveLength(50)
     expect(results.every((result: any, index: number) => result.index === index && result.status === 'paid')).toBe(true)
 
-    const exported = () => spansNamed('api_gateway.import_batch').length === 1 && spansNamed('order_service.import_batch').length === 1 && spansNamed('notify_order').length === 50
+    const exported = () =>
+      spansNamed('api_gateway.import_batch').length === 1 &&
+      spansNamed('order_service.import_batch').length === 1 &&
+      spansNamed('notify_order').length === 50
     expect(await waitUntil(exported)).toBe(true)
     const batch = spansNamed('order_service.import_batch')[0]!
     const gatewayBatch = spansNamed('api_gateway.import_batch')[0]!
@@ -59,11 +66,17 @@ describe('batch import and outbox on real processes', () => {
     expect(batch.traceId).toBe(response.headers.get('x-trace-id')!)
     const orderSpans = spansNamed('order_service.import_order')
     expect(orderSpans).toHaveLength(50)
-    expect(batch.links.map((link) => `${link.traceId}/${link.spanId}`).sort()).toEqual(orderSpans.map((span) => `${span.traceId}/${span.spanId}`).sort())
+    expect(batch.links.map((link) => `${link.traceId}/${link.spanId}`).sort()).toEqual(
+      orderSpans.map((span) => `${span.traceId}/${span.spanId}`).sort(),
+    )
 
     for (const result of results) {
       const root = orderSpans.find((span) => span.traceId === result.traceId)!
-      expect(root.attributes).toMatchObject({ 'batch.index': result.index, 'order.id': result.orderId, 'order.status': 'paid' })
+      expect(root.attributes).toMatchObject({
+        'batch.index': result.index,
+        'order.id': result.orderId,
+        'order.status': 'paid',
+      })
       expect(root.parentSpanId).toBeUndefined()
       expect(root.links).toEqual([{ traceId: batch.traceId, spanId: batch.spanId }])
       const stages = ['validate_order', 'process_order', 'notify_order'].map((name) => {
@@ -81,29 +94,51 @@ describe('batch import and outbox on real processes', () => {
   })
 
   test('each paid order is announced to the webhook once per notification, in a span linked to the order', async () => {
-    const [result] = (await (await postBatch([{ userId: 'u-hooked', items: [{ id: 'sku-ssd', quantity: 1 }] }])).json()).results
+    const [result] = (await (await postBatch([{ userId: 'u-hooked', items: [{ id: 'sku-ssd', quantity: 1 }] }])).json())
+      .results
     expect(await waitUntil(() => hooks.some((hook) => hook.body.orderId === result.orderId))).toBe(true)
     const hook = hooks.find((hook) => hook.body.orderId === result.orderId)!
-    expect(hook.body).toMatchObject({ kind: 'order.paid', id: hook.key, order: { id: result.orderId, status: 'paid', userId: 'u-hooked' } })
-    await waitUntil(() => receiver.spans.some((span) => span.name === 'outbox.deliver' && span.attributes['order.id'] === result.orderId))
-    const delivery = receiver.spans.find((span) => span.name === 'outbox.deliver' && span.attributes['order.id'] === result.orderId)!
+    expect(hook.body).toMatchObject({
+      kind: 'order.paid',
+      id: hook.key,
+      order: { id: result.orderId, status: 'paid', userId: 'u-hooked' },
+    })
+    await waitUntil(() =>
+      receiver.spans.some((span) => span.name === 'outbox.deliver' && span.attributes['order.id'] === result.orderId),
+    )
+    const delivery = receiver.spans.find(
+      (span) => span.name === 'outbox.deliver' && span.attributes['order.id'] === result.orderId,
+    )!
     const completed = spansNamed('complete_order', result.traceId)[0]!
     expect(delivery.links).toEqual([{ traceId: result.traceId, spanId: completed.spanId }])
-    expect(receiver.spans.some((span) => span.traceId === delivery.traceId && span.kind === SPAN_KIND.CLIENT && span.parentSpanId === delivery.spanId)).toBe(true)
+    expect(
+      receiver.spans.some(
+        (span) =>
+          span.traceId === delivery.traceId && span.kind === SPAN_KIND.CLIENT && span.parentSpanId === delivery.spanId,
+      ),
+    ).toBe(true)
   })
 
   test('a client that goes away mid-batch: reading stops, every started span ends, no order is left half-done', async () => {
     const abort = new AbortController()
     const userIds = Array.from({ length: 40 }, (_, i) => `u-gone-${i}`)
-    const pending = postBatch(userIds.map((userId) => ({ userId, items: [{ id: 'sku-desk-mat', quantity: 1 }] })), { baggage: 'fault.payment=slow:150' }, abort.signal)
+    const pending = postBatch(
+      userIds.map((userId) => ({ userId, items: [{ id: 'sku-desk-mat', quantity: 1 }] })),
+      { baggage: 'fault.payment=slow:150' },
+      abort.signal,
+    )
     await Bun.sleep(700)
     abort.abort()
     await expect(pending).rejects.toThrow()
 
     // The batch's span, found through the link of its first order's span.
     const batchOf = () => {
-      const first = receiver.spans.find((span) => span.name === 'order_service.import_order' && span.attributes['user.id'] === userIds[0])
-      return receiver.spans.find((span) => span.name === 'order_service.import_batch' && span.spanId === first?.links[0]?.spanId)
+      const first = receiver.spans.find(
+        (span) => span.name === 'order_service.import_order' && span.attributes['user.id'] === userIds[0],
+      )
+      return receiver.spans.find(
+        (span) => span.name === 'order_service.import_batch' && span.spanId === first?.links[0]?.spanId,
+      )
     }
     expect(await waitUntil(() => Boolean(batchOf()), 15_000)).toBe(true)
     const batch = batchOf()!
@@ -114,11 +149,15 @@ describe('batch import and outbox on real processes', () => {
     const ended = started as FlatSpan[]
     const cancelled = ended.filter((span) => span.attributes['order.status'] === 'failed')
     expect(cancelled.length).toBeGreaterThan(0)
-    for (const span of cancelled) expect(span.status).toMatchObject({ code: STATUS.ERROR, message: 'cancelled: the batch request was aborted' })
+    for (const span of cancelled)
+      expect(span.status).toMatchObject({ code: STATUS.ERROR, message: 'cancelled: the batch request was aborted' })
 
     const db = shop.database('order')
     const placeholders = userIds.map(() => '?').join(',')
-    const rows = await db.execute({ sql: `select status from orders where user_id in (${placeholders})`, args: userIds })
+    const rows = await db.execute({
+      sql: `select status from orders where user_id in (${placeholders})`,
+      args: userIds,
+    })
     expect(rows.rows.every((row) => row.status === 'paid')).toBe(true)
     expect(rows.rows.length).toBe(ended.length - cancelled.length)
   })

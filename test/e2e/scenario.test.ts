@@ -15,21 +15,40 @@ describe('bun run scenario payment-timeout', () => {
 
   test('prints the failing trace, names the root cause, then shows the retry that absorbed a transient timeout', async () => {
     const run = Bun.spawn(
-      [process.execPath, 'run', 'scenario', 'payment-timeout', '--gateway', system.gateway, '--collector', `http://127.0.0.1:${system.ports.collector}`],
+      [
+        process.execPath,
+        'run',
+        'scenario',
+        'payment-timeout',
+        '--gateway',
+        system.gateway,
+        '--collector',
+        `http://127.0.0.1:${system.ports.collector}`,
+      ],
       { cwd: repositoryRoot, stdout: 'pipe', stderr: 'pipe' },
     )
-    const [output, errors, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited])
+    const [output, errors, code] = await Promise.all([
+      new Response(run.stdout).text(),
+      new Response(run.stderr).text(),
+      run.exited,
+    ])
     expect(errors).not.toContain('error')
     expect(code).toBe(0)
     const [failing, absorbed] = output.split('2. An order whose first payment attempt times out')
     expect(failing).toContain('POST /api/orders → 504 payment_timeout')
-    expect(failing).toMatch(/\[order\] create_payment \([\d.]+m?s\) ✗ the payment provider did not answer after 3 attempts/)
+    expect(failing).toMatch(
+      /\[order\] create_payment \([\d.]+m?s\) ✗ the payment provider did not answer after 3 attempts/,
+    )
     expect(failing).toMatch(/event retry_attempt at \+[\d.]+m?s attempt=3/)
     expect(failing).toMatch(/\[order\] compensate_order \([\d.µm]+s\) ✓/)
-    expect(failing).toContain('Root cause: [payment] payment.create: the payment provider did not answer after 3 attempts (payment_timeout), after 2 retries.')
+    expect(failing).toContain(
+      'Root cause: [payment] payment.create: the payment provider did not answer after 3 attempts (payment_timeout), after 2 retries.',
+    )
     expect(absorbed).toContain('POST /api/orders → 201 paid')
     expect(absorbed).toMatch(/\[payment\] payment\.create \([\d.]+m?s\) ✓/)
-    expect(absorbed).toMatch(/The payment succeeded on a retry; its events:\n  event=retry_attempt attempt=2 error\.message=\S+/)
+    expect(absorbed).toMatch(
+      /The payment succeeded on a retry; its events:\n {2}event=retry_attempt attempt=2 error\.message=\S+/,
+    )
     expect(absorbed).not.toContain('✗')
   })
 })

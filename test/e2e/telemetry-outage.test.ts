@@ -19,7 +19,8 @@ function brokenCollector(kind: 'hanging' | 'unavailable') {
   return { endpoint: `http://127.0.0.1:${server.port}`, received, stop: () => server.stop(true) }
 }
 
-const telemetryStats = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).telemetry
+const telemetryStats = async (port: number) =>
+  (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).telemetry
 
 describe('telemetry never hurts the service', () => {
   const cleanups: (() => unknown)[] = []
@@ -40,7 +41,10 @@ describe('telemetry never hurts the service', () => {
       cleanups.push(shop.stop)
       for (let i = 0; i < 30; i++) {
         const started = performance.now()
-        const response = await shop.placeOrder({ userId: `u-${outage}-${i}`, items: [{ id: 'sku-cable', quantity: 1 }] })
+        const response = await shop.placeOrder({
+          userId: `u-${outage}-${i}`,
+          items: [{ id: 'sku-cable', quantity: 1 }],
+        })
         expect(response.status).toBe(201)
         // Exports take up to 0.5 s per attempt and are retried for seconds: none of that may reach the request.
         expect(performance.now() - started).toBeLessThan(2000)

@@ -9,7 +9,14 @@ export const repositoryRoot = new URL('../../', import.meta.url).pathname
 export async function freshEnvironment(label: string) {
   // Eight: the four services, the collector, and one local sqld per database (SQLD_PORT and the two after it).
   const base = freePortBlock(8)
-  const ports = { gateway: base, order: base + 1, inventory: base + 2, payment: base + 3, collector: base + 4, sqld: base + 5 }
+  const ports = {
+    gateway: base,
+    order: base + 1,
+    inventory: base + 2,
+    payment: base + 3,
+    collector: base + 4,
+    sqld: base + 5,
+  }
   const dataDir = await mkdtemp(join(tmpdir(), `shop-${label}-`))
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
@@ -47,7 +54,11 @@ export function placeOrder(gateway: string, body: unknown, headers: Record<strin
   })
 }
 
-export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 50): Promise<boolean> {
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (await done()) return true

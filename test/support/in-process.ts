@@ -27,13 +27,18 @@ const definitions: Record<ShopService, ServiceDefinition> = {
  * The four services in one process with real libSQL files, talking through `app.fetch` instead of sockets.
  * `interpose` can replace how one service reaches another (a service that is down, a request that races).
  */
-export async function inProcessShop(options: { env?: Record<string, string>; interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>> } = {}) {
+export async function inProcessShop(
+  options: { env?: Record<string, string>; interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>> } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-'))
   const env = { FAULTS: 'on', PAYMENT_PROVIDER_LATENCY_MS: '1', ...options.env }
   const apps = {} as Record<ShopService, ServiceInstance>
   const databases = {} as Record<string, Client>
   const captures = [] as ReturnType<typeof captureTelemetry>[]
-  const direct = (name: ShopService): Fetch => async (input, init) => apps[name].fetch(new Request(input, init))
+  const direct =
+    (name: ShopService): Fetch =>
+    async (input, init) =>
+      apps[name].fetch(new Request(input, init))
 
   for (const [name, definition] of Object.entries(definitions) as [ShopService, ServiceDefinition][]) {
     const capture = captureTelemetry(name)
@@ -47,7 +52,10 @@ export async function inProcessShop(options: { env?: Record<string, string>; int
       database: databases[name] && tracedDatabase(tracer, databases[name], url),
       upstream: (upstream) => {
         const base = direct(upstream as ShopService)
-        return { baseUrl: `http://${upstream}.internal`, fetch: upstreamFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base) }
+        return {
+          baseUrl: `http://${upstream}.internal`,
+          fetch: upstreamFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base),
+        }
       },
     })
   }
@@ -56,7 +64,8 @@ export async function inProcessShop(options: { env?: Record<string, string>; int
     apps,
     databases: databases as Record<'order' | 'inventory' | 'payment', Client>,
     /** A request to the gateway, as a user sends it. */
-    request: (path: string, init?: RequestInit) => apps.gateway.fetch(new Request(`http://gateway.internal${path}`, init)),
+    request: (path: string, init?: RequestInit) =>
+      apps.gateway.fetch(new Request(`http://gateway.internal${path}`, init)),
     /** Runs the order service's background task `name` once, as the runtime's timer would. */
     runTask: (name: string) => apps.order.tasks!.find((task) => task.name === name)!.run(),
     /** Posts a batch of orders to the gateway as NDJSON. */
@@ -81,14 +90,23 @@ export async function inProcessShop(options: { env?: Record<string, string>; int
       return (await Promise.all(captures.map((capture) => capture.spans()))).flat()
     },
     async stock(id: string): Promise<number> {
-      const result = await databases.inventory!.execute({ sql: 'select available from products where id = ?', args: [id] })
+      const result = await databases.inventory!.execute({
+        sql: 'select available from products where id = ?',
+        args: [id],
+      })
       return Number(result.rows[0]!.available)
     },
     async setStock(id: string, available: number): Promise<void> {
-      await databases.inventory!.execute({ sql: 'update products set available = ? where id = ?', args: [available, id] })
+      await databases.inventory!.execute({
+        sql: 'update products set available = ? where id = ?',
+        args: [available, id],
+      })
     },
     async count(database: 'order' | 'inventory' | 'payment', sql: string, args: unknown[] = []): Promise<number> {
-      const result = await databases[database]!.execute({ sql: `select count(*) as n from (${sql})`, args: args as never })
+      const result = await databases[database]!.execute({
+        sql: `select count(*) as n from (${sql})`,
+        args: args as never,
+      })
       return Number(result.rows[0]!.n)
     },
   }

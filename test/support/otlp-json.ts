@@ -27,7 +27,9 @@ export interface FlatSpan {
 }
 
 export function flattenExportRequest(body: unknown): FlatSpan[] {
-  const request = body as { resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: any[] }[] }[] }
+  const request = body as {
+    resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: any[] }[] }[]
+  }
   return (request.resourceSpans ?? []).flatMap((resourceSpans) => {
     const resource = attributesOf(resourceSpans.resource?.attributes)
     const service = String(resource['service.name'])
@@ -48,7 +50,10 @@ export function flattenExportRequest(body: unknown): FlatSpan[] {
           name: event.name,
           attributes: attributesOf(event.attributes),
         })),
-        links: (span.links ?? []).map((link: { traceId: string; spanId: string }) => ({ traceId: link.traceId, spanId: link.spanId })),
+        links: (span.links ?? []).map((link: { traceId: string; spanId: string }) => ({
+          traceId: link.traceId,
+          spanId: link.spanId,
+        })),
         status: span.status ?? { code: 0 },
       })),
     )
@@ -56,15 +61,15 @@ export function flattenExportRequest(body: unknown): FlatSpan[] {
 }
 
 function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map(({ key, value }) => [key, valueOf(value)]))
+  return Object.fromEntries((list ?? []).map(({ key, value }) => [key, anyValueOf(value)]))
 }
 
-function valueOf(value: AnyValue): unknown {
+function anyValueOf(value: AnyValue): unknown {
   if (value.stringValue !== undefined) return value.stringValue
   if (value.intValue !== undefined) return Number(value.intValue)
   if (value.doubleValue !== undefined) return value.doubleValue
   if (value.boolValue !== undefined) return value.boolValue
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf)
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(anyValueOf)
   return undefined
 }
 

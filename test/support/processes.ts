@@ -23,7 +23,11 @@ export async function startProcesses(env: Record<string, string> = {}) {
     void new Response(child.stderr as ReadableStream).text().then((text) => output.push(`${name}: ${text}`))
     children.set(name, child)
     const healthy = await waitUntil(
-      () => fetch(`http://127.0.0.1:${system.ports[name]}/healthz`).then((response) => response.ok, () => false),
+      () =>
+        fetch(`http://127.0.0.1:${system.ports[name]}/healthz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
       30_000,
     )
     if (!healthy) throw new Error(`${name} did not start:\n${output.join('\n')}`)
@@ -46,7 +50,8 @@ export async function startProcesses(env: Record<string, string> = {}) {
     start,
     /** The process of `name`, e.g. to see how it ended. */
     process: (name: ShopService) => children.get(name)!,
-    placeOrder: (body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => placeOrder(system.gateway, body, headers, signal),
+    placeOrder: (body: unknown, headers?: Record<string, string>, signal?: AbortSignal) =>
+      placeOrder(system.gateway, body, headers, signal),
     stop,
   }
 }

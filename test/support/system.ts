@@ -6,7 +6,9 @@ import { freshEnvironment, placeOrder, repositoryRoot, waitUntil } from './envir
 export type Runtime = 'bun' | 'deno' | 'workers'
 
 /** Runtimes the end-to-end suite runs on: all by default, or those named in E2E_RUNTIMES (comma separated). */
-export const runtimes: Runtime[] = (process.env.E2E_RUNTIMES ?? 'bun,deno,workers').split(',').map((name) => name.trim() as Runtime)
+export const runtimes: Runtime[] = (process.env.E2E_RUNTIMES ?? 'bun,deno,workers')
+  .split(',')
+  .map((name) => name.trim() as Runtime)
 
 /**
  * Starts the whole system through `bun run dev --runtime <runtime>`, exactly as a developer does, on free ports
@@ -44,7 +46,8 @@ async function startRunner(args: string[], label: string, env: Record<string, st
   return {
     ...system,
     output,
-    database: (name: 'order' | 'inventory' | 'payment') => (usesSqld ? createClient({ url: sqld.get(name)! }) : system.database(name)),
+    database: (name: 'order' | 'inventory' | 'payment') =>
+      usesSqld ? createClient({ url: sqld.get(name)! }) : system.database(name),
     placeOrder: (body: unknown, headers?: Record<string, string>) => placeOrder(system.gateway, body, headers),
     async stop() {
       child.kill('SIGTERM')
@@ -57,5 +60,6 @@ export type RunningSystem = Awaited<ReturnType<typeof startSystem>>
 
 async function collect(stream: ReadableStream<Uint8Array>, into: string[]) {
   const decoder = new TextDecoder()
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) into.push(decoder.decode(chunk, { stream: true }))
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>)
+    into.push(decoder.decode(chunk, { stream: true }))
 }

@@ -14,7 +14,9 @@ export function traceTree(trace: FlatSpan[]) {
       const matches = childrenOf(parent).filter((span) => span.service === service && span.name === name)
       if (matches.length !== 1) {
         const seen = childrenOf(parent).map((span) => `${span.service}/${span.name}`)
-        throw new Error(`expected one ${service}/${name} under ${parent.service}/${parent.name}, found ${matches.length}; children: ${seen.join(', ')}`)
+        throw new Error(
+          `expected one ${service}/${name} under ${parent.service}/${parent.name}, found ${matches.length}; children: ${seen.join(', ')}`,
+        )
       }
       return matches[0]!
     },

@@ -7,7 +7,13 @@ const json = (body: unknown) => JSON.stringify(body)
 /** Bad requests a user (or an attacker) might send: each is a 4xx JSON error that writes nothing. */
 const cases: { name: string; body: string; headers?: Record<string, string>; status: number; code: string }[] = [
   { name: 'a body that is not JSON', body: '{"userId": "u", "items": [', status: 400, code: 'invalid_request' },
-  { name: 'a body that is not labelled JSON', body: json({ userId: 'u', items: [item] }), headers: { 'content-type': 'text/plain' }, status: 400, code: 'invalid_request' },
+  {
+    name: 'a body that is not labelled JSON',
+    body: json({ userId: 'u', items: [item] }),
+    headers: { 'content-type': 'text/plain' },
+    status: 400,
+    code: 'invalid_request',
+  },
   { name: 'an empty body', body: '', status: 400, code: 'invalid_request' },
   { name: 'JSON that is not an object', body: '[1, 2, 3]', status: 400, code: 'invalid_request' },
   { name: 'JSON null', body: 'null', status: 400, code: 'invalid_request' },
@@ -15,22 +21,93 @@ const cases: { name: string; body: string; headers?: Record<string, string>; sta
   { name: 'a missing items list', body: json({ userId: 'u' }), status: 400, code: 'invalid_request' },
   { name: 'userId of the wrong type', body: json({ userId: 42, items: [item] }), status: 400, code: 'invalid_request' },
   { name: 'an empty userId', body: json({ userId: '', items: [item] }), status: 400, code: 'invalid_request' },
-  { name: 'items that is not a list', body: json({ userId: 'u', items: { id: 'sku-mouse' } }), status: 400, code: 'invalid_request' },
+  {
+    name: 'items that is not a list',
+    body: json({ userId: 'u', items: { id: 'sku-mouse' } }),
+    status: 400,
+    code: 'invalid_request',
+  },
   { name: 'an empty items list', body: json({ userId: 'u', items: [] }), status: 400, code: 'invalid_request' },
-  { name: 'an item without an id', body: json({ userId: 'u', items: [{ quantity: 1 }] }), status: 400, code: 'invalid_request' },
-  { name: 'a quantity as a string', body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: '1' }] }), status: 400, code: 'invalid_request' },
-  { name: 'a negative quantity', body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: -1 }] }), status: 400, code: 'invalid_request' },
-  { name: 'a zero quantity', body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 0 }] }), status: 400, code: 'invalid_request' },
-  { name: 'a fractional quantity', body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 1.5 }] }), status: 400, code: 'invalid_request' },
-  { name: 'a huge quantity', body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 1e12 }] }), status: 400, code: 'invalid_request' },
-  { name: 'a quantity over 1000', body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 1001 }] }), status: 400, code: 'invalid_request' },
+  {
+    name: 'an item without an id',
+    body: json({ userId: 'u', items: [{ quantity: 1 }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a quantity as a string',
+    body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: '1' }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a negative quantity',
+    body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: -1 }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a zero quantity',
+    body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 0 }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a fractional quantity',
+    body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 1.5 }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a huge quantity',
+    body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 1e12 }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a quantity over 1000',
+    body: json({ userId: 'u', items: [{ id: 'sku-mouse', quantity: 1001 }] }),
+    status: 400,
+    code: 'invalid_request',
+  },
   { name: 'duplicate items', body: json({ userId: 'u', items: [item, item] }), status: 400, code: 'invalid_request' },
-  { name: '10 000 items', body: json({ userId: 'u', items: Array.from({ length: 10_000 }, (_, i) => ({ id: `i${i}`, quantity: 1 })) }), status: 400, code: 'invalid_request' },
-  { name: 'a 1 MiB body', body: json({ userId: 'u', items: [item], padding: 'x'.repeat(1024 * 1024) }), status: 400, code: 'invalid_request' },
-  { name: 'a requestId of the wrong type', body: json({ userId: 'u', items: [item], requestId: 7 }), status: 400, code: 'invalid_request' },
-  { name: 'an unknown item', body: json({ userId: 'u', items: [{ id: 'sku-unicorn', quantity: 1 }] }), status: 404, code: 'unknown_item' },
-  { name: 'an unknown item beside a known one', body: json({ userId: 'u', items: [item, { id: 'sku-unicorn', quantity: 1 }] }), status: 404, code: 'unknown_item' },
-  { name: 'an over-long Idempotency-Key', body: json({ userId: 'u', items: [item] }), headers: { 'idempotency-key': 'k'.repeat(500) }, status: 400, code: 'invalid_request' },
+  {
+    name: '10 000 items',
+    body: json({ userId: 'u', items: Array.from({ length: 10_000 }, (_, i) => ({ id: `i${i}`, quantity: 1 })) }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a 1 MiB body',
+    body: json({ userId: 'u', items: [item], padding: 'x'.repeat(1024 * 1024) }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a requestId of the wrong type',
+    body: json({ userId: 'u', items: [item], requestId: 7 }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'an unknown item',
+    body: json({ userId: 'u', items: [{ id: 'sku-unicorn', quantity: 1 }] }),
+    status: 404,
+    code: 'unknown_item',
+  },
+  {
+    name: 'an unknown item beside a known one',
+    body: json({ userId: 'u', items: [item, { id: 'sku-unicorn', quantity: 1 }] }),
+    status: 404,
+    code: 'unknown_item',
+  },
+  {
+    name: 'an over-long Idempotency-Key',
+    body: json({ userId: 'u', items: [item] }),
+    headers: { 'idempotency-key': 'k'.repeat(500) },
+    status: 400,
+    code: 'invalid_request',
+  },
 ]
 
 describe('bad input to POST /api/orders', () => {
@@ -43,7 +120,11 @@ describe('bad input to POST /api/orders', () => {
 
   for (const { name, body, headers, status, code } of cases) {
     test(`${name}: ${status} ${code}, nothing written`, async () => {
-      const response = await shop.request('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+      const response = await shop.request('/api/orders', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      })
       expect(response.status).toBe(status)
       expect(response.headers.get('content-type')).toContain('application/json')
       const answer = await response.json()
@@ -76,7 +157,10 @@ describe('bad input to POST /api/orders', () => {
 describe('faults', () => {
   test('fault baggage is ignored unless FAULTS=on', async () => {
     const shop = await inProcessShop({ env: { FAULTS: 'off' } })
-    const response = await shop.placeOrder({ userId: 'u-nofault', items: [item] }, { baggage: 'fault.payment=decline,fault.order=crash:after_record' })
+    const response = await shop.placeOrder(
+      { userId: 'u-nofault', items: [item] },
+      { baggage: 'fault.payment=decline,fault.order=crash:after_record' },
+    )
     expect(response.status).toBe(201)
     expect((await response.json()).status).toBe('paid')
     const spans = await shop.spans()

@@ -11,7 +11,14 @@ describe('batch import', () => {
       new Request('http://gateway.internal/api/orders/batch', {
         method: 'POST',
         headers: { 'content-type': 'application/x-ndjson' },
-        body: [JSON.stringify(order('u-a')), '', '{"userId":', JSON.stringify(order('u-b', 'sku-nope')), JSON.stringify({ ...order('u-c'), items: [] }), JSON.stringify(order('u-d'))].join('\n') + '\n',
+        body: `${[
+          JSON.stringify(order('u-a')),
+          '',
+          '{"userId":',
+          JSON.stringify(order('u-b', 'sku-nope')),
+          JSON.stringify({ ...order('u-c'), items: [] }),
+          JSON.stringify(order('u-d')),
+        ].join('\n')}\n`,
       }),
     )
     expect(response.status).toBe(200)
@@ -51,7 +58,9 @@ describe('batch import', () => {
 
   test('every stage span is a child of its own order’s span, and the batch span links to every order', async () => {
     const shop = await inProcessShop()
-    const response = await shop.importBatch(Array.from({ length: 20 }, (_, i) => order(`u-shape-${i}`, i % 2 ? 'sku-cable' : 'sku-mouse')))
+    const response = await shop.importBatch(
+      Array.from({ length: 20 }, (_, i) => order(`u-shape-${i}`, i % 2 ? 'sku-cable' : 'sku-mouse')),
+    )
     const { results } = await response.json()
     expect(results.every((result: any) => result.status === 'paid')).toBe(true)
     const spans = await shop.spans()
@@ -73,7 +82,16 @@ describe('batch import', () => {
           .map((span) => span.name)
       expect(under(root)).toEqual(['validate_order', 'process_order', 'notify_order'])
       const stage = (name: string) => trace.find((span) => span.name === name)!
-      expect(under(stage('process_order'))).toEqual(expect.arrayContaining(['check_inventory', 'validate_user', 'calculate_price', 'create_order_record', 'reserve_inventory', 'create_payment']))
+      expect(under(stage('process_order'))).toEqual(
+        expect.arrayContaining([
+          'check_inventory',
+          'validate_user',
+          'calculate_price',
+          'create_order_record',
+          'reserve_inventory',
+          'create_payment',
+        ]),
+      )
       expect(under(stage('notify_order'))).toEqual(['complete_order'])
     }
   })
@@ -82,7 +100,11 @@ describe('batch import', () => {
     const shop = await inProcessShop()
     const abort = new AbortController()
     setTimeout(() => abort.abort(), 400)
-    const response = await shop.importBatch(Array.from({ length: 30 }, (_, i) => order(`u-cancel-${i}`)), { baggage: 'fault.payment=slow:100' }, abort.signal)
+    const response = await shop.importBatch(
+      Array.from({ length: 30 }, (_, i) => order(`u-cancel-${i}`)),
+      { baggage: 'fault.payment=slow:100' },
+      abort.signal,
+    )
     const { results } = await response.json()
     const statuses = results.map((result: any) => result.error?.code ?? result.status)
     const paid = statuses.filter((status: string) => status === 'paid').length

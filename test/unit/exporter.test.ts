@@ -48,7 +48,9 @@ describe('OTLP fetch exporter', () => {
     const target = receiver([{ status: 200 }])
     const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
     expect((await exporter.send(spans(2))).code).toBe(ExportResultCode.SUCCESS)
-    expect(target.requests).toEqual([{ at: expect.any(Number), contentType: 'application/json', spanNames: ['span-0', 'span-1'] }])
+    expect(target.requests).toEqual([
+      { at: expect.any(Number), contentType: 'application/json', spanNames: ['span-0', 'span-1'] },
+    ])
   })
 
   test('sends protobuf with its content type', async () => {
@@ -95,7 +97,12 @@ describe('OTLP fetch exporter', () => {
   })
 
   test('a collector that is down fails the export without throwing', async () => {
-    const exporter = new OtlpFetchExporter({ url: 'http://127.0.0.1:1/v1/traces', protocol: 'http/json', maxAttempts: 2, ...fast })
+    const exporter = new OtlpFetchExporter({
+      url: 'http://127.0.0.1:1/v1/traces',
+      protocol: 'http/json',
+      maxAttempts: 2,
+      ...fast,
+    })
     expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.FAILED)
   })
 
@@ -111,7 +118,11 @@ describe('bounded batch processor', () => {
   test('drops and counts spans beyond its queue instead of growing', async () => {
     const target = receiver([{ status: 200 }])
     const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
-    const processor = new BoundedBatchSpanProcessor(exporter, { maxQueueSize: 10, maxExportBatchSize: 100, scheduledDelayMillis: 0 })
+    const processor = new BoundedBatchSpanProcessor(exporter, {
+      maxQueueSize: 10,
+      maxExportBatchSize: 100,
+      scheduledDelayMillis: 0,
+    })
     for (const span of spans(25)) processor.onEnd(span)
     expect(processor.stats()).toEqual({ queued: 10, exported: 0, failed: 0, dropped: 15 })
     await processor.forceFlush()
@@ -127,7 +138,9 @@ describe('bounded batch processor', () => {
     for (let i = 0; i < 100 && processor.stats().exported < 10; i++) await Bun.sleep(10)
     expect(processor.stats()).toMatchObject({ exported: 10, queued: 0 })
     expect(target.requests.map((request) => request.spanNames.length)).toEqual([4, 4, 2])
-    expect(target.requests.flatMap((request) => request.spanNames)).toEqual(Array.from({ length: 10 }, (_, i) => `span-${i}`))
+    expect(target.requests.flatMap((request) => request.spanNames)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `span-${i}`),
+    )
   })
 
   test('in flush-only mode (Workers) spans leave only on forceFlush, each flush exporting what is queued then', async () => {

@@ -12,7 +12,11 @@ const PARENT_ID = '00f067aa0ba902b7'
 function services() {
   const { telemetry, spans } = captureTelemetry('under-test')
   const echo = serviceApp({ telemetry, env: {} }).get('/echo', (c) =>
-    c.json({ traceparent: c.req.header('traceparent'), tracestate: c.req.header('tracestate'), baggage: c.req.header('baggage') }),
+    c.json({
+      traceparent: c.req.header('traceparent'),
+      tracestate: c.req.header('tracestate'),
+      baggage: c.req.header('baggage'),
+    }),
   )
   const downstream = tracedFetch(telemetry.tracer, async (input, init) => echo.fetch(new Request(input, init)))
   const app = serviceApp({ telemetry, env: {} })
@@ -29,11 +33,18 @@ function services() {
 describe('incoming trace context', () => {
   test('a valid traceparent makes the server span its child; the trace id comes back in X-Trace-Id', async () => {
     const { app, spans } = services()
-    const response = await app.request('/items/42', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'vendor=abc' } })
+    const response = await app.request('/items/42', {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'vendor=abc' },
+    })
     expect(response.headers.get('x-trace-id')).toBe(TRACE_ID)
     const server = (await spans()).find((span) => span.name === 'GET /items/:id')!
     expect(server).toMatchObject({ traceId: TRACE_ID, parentSpanId: PARENT_ID, kind: SPAN_KIND.SERVER })
-    expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 200, 'url.path': '/items/42' })
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/items/:id',
+      'http.response.status_code': 200,
+      'url.path': '/items/42',
+    })
     expect((await response.json()).tracestate).toBe('vendor=abc')
   })
 
@@ -69,14 +80,20 @@ describe('incoming trace context', () => {
 describe('traced fetch', () => {
   test('is a CLIENT span under the server span, and its own id is the parent sent downstream, with baggage', async () => {
     const { app, spans } = services()
-    const response = await app.request('/items/7', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'fault.payment=decline' } })
+    const response = await app.request('/items/7', {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'fault.payment=decline' },
+    })
     const sent = await response.json()
     const all = await spans()
     const server = all.find((span) => span.name === 'GET /items/:id')!
     const client = all.find((span) => span.kind === SPAN_KIND.CLIENT)!
     const downstream = all.find((span) => span.name === 'GET /echo')!
     expect(client).toMatchObject({ name: 'GET', traceId: TRACE_ID, parentSpanId: server.spanId })
-    expect(client.attributes).toMatchObject({ 'url.full': 'http://echo.internal/echo', 'server.address': 'echo.internal', 'http.response.status_code': 200 })
+    expect(client.attributes).toMatchObject({
+      'url.full': 'http://echo.internal/echo',
+      'server.address': 'echo.internal',
+      'http.response.status_code': 200,
+    })
     expect(sent.traceparent).toBe(`00-${TRACE_ID}-${client.spanId}-01`)
     expect(sent.baggage).toBe('fault.payment=decline')
     expect(downstream.parentSpanId).toBe(client.spanId)
@@ -84,15 +101,23 @@ describe('traced fetch', () => {
 })
 
 describe('traced fetch to the outside', () => {
-  test('sends traceparent but not the callers\' baggage', async () => {
+  test("sends traceparent but not the callers' baggage", async () => {
     const { telemetry } = captureTelemetry('under-test')
     let sent: Headers | undefined
-    const external = tracedFetch(telemetry.tracer, async (input, init) => {
-      sent = new Request(input, init).headers
-      return new Response('ok')
-    }, { external: true })
-    const app = serviceApp({ telemetry, env: {} }).get('/call-out', async (c) => c.text(await (await external('https://hooks.example.com/x')).text()))
-    await app.request('/call-out', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'user.secret=1,fault.payment=decline' } })
+    const external = tracedFetch(
+      telemetry.tracer,
+      async (input, init) => {
+        sent = new Request(input, init).headers
+        return new Response('ok')
+      },
+      { external: true },
+    )
+    const app = serviceApp({ telemetry, env: {} }).get('/call-out', async (c) =>
+      c.text(await (await external('https://hooks.example.com/x')).text()),
+    )
+    await app.request('/call-out', {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'user.secret=1,fault.payment=decline' },
+    })
     expect(sent!.get('traceparent')).toStartWith(`00-${TRACE_ID}-`)
     expect(sent!.get('baggage')).toBeNull()
   })

@@ -11,7 +11,12 @@ describe('LatencyHistogram', () => {
   test('percentiles are within 1% of the exact ones', () => {
     const values = Array.from({ length: 10_000 }, (_, i) => (i + 1) / 10)
     const histogram = histogramOf(values)
-    for (const [p, exact] of [[50, 500], [90, 900], [99, 990], [99.9, 999]] as const) {
+    for (const [p, exact] of [
+      [50, 500],
+      [90, 900],
+      [99, 990],
+      [99.9, 999],
+    ] as const) {
       expect(Math.abs(histogram.percentile(p) - exact) / exact).toBeLessThanOrEqual(0.01)
     }
     expect(histogram.percentile(100)).toBe(1000)

@@ -11,16 +11,28 @@ import {
 } from '../../scripts/load/options.ts'
 
 describe('loopback only', () => {
-  test.each(['http://localhost:8080', 'http://127.0.0.1:8080/', 'http://127.3.4.5', 'http://[::1]:8080', 'https://localhost'])('%s is accepted', (url) => {
+  test.each([
+    'http://localhost:8080',
+    'http://127.0.0.1:8080/',
+    'http://127.3.4.5',
+    'http://[::1]:8080',
+    'https://localhost',
+  ])('%s is accepted', (url) => {
     expect(loopbackUrl(url)).toBe(new URL(url).origin)
   })
 
-  test.each(['http://10.0.0.1:8080', 'http://192.168.1.2', 'http://example.com', 'http://localhost.example.com', 'http://127.0.0.1.nip.io', 'http://[::2]', 'ftp://localhost', 'localhost:8080'])(
-    '%s is refused',
-    (url) => {
-      expect(() => loopbackUrl(url)).toThrow(LoadOptionError)
-    },
-  )
+  test.each([
+    'http://10.0.0.1:8080',
+    'http://192.168.1.2',
+    'http://example.com',
+    'http://localhost.example.com',
+    'http://127.0.0.1.nip.io',
+    'http://[::2]',
+    'ftp://localhost',
+    'localhost:8080',
+  ])('%s is refused', (url) => {
+    expect(() => loopbackUrl(url)).toThrow(LoadOptionError)
+  })
 
   test('the command line refuses a remote gateway before sending anything', () => {
     expect(() => parseLoadArgs(['--url', 'http://203.0.113.7:8080'])).toThrow(/only sent to loopback/)
@@ -42,7 +54,10 @@ describe('product mix', () => {
 
   test('picks each id in proportion to its weight', () => {
     let seed = 1
-    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646
+    const random = () => {
+      seed = (seed * 16807) % 2147483647
+      return (seed - 1) / 2147483646
+    }
     const pick = weightedPicker(parseMix('a:3,b:1'), random)
     const counts = { a: 0, b: 0 } as Record<string, number>
     for (let i = 0; i < 40_000; i++) counts[pick()]!++
@@ -52,7 +67,9 @@ describe('product mix', () => {
 
 describe('fault mix', () => {
   test('design.md baggage entries with their shares, arguments kept', () => {
-    expect(parseFaults('payment=decline:0.1,payment=slow:200:0.05,inventory=slow:50:0.2,payment=timeout:1:0.1')).toEqual([
+    expect(
+      parseFaults('payment=decline:0.1,payment=slow:200:0.05,inventory=slow:50:0.2,payment=timeout:1:0.1'),
+    ).toEqual([
       { value: 'fault.payment=decline', weight: 0.1 },
       { value: 'fault.payment=slow:200', weight: 0.05 },
       { value: 'fault.inventory=slow:50', weight: 0.2 },
@@ -60,7 +77,13 @@ describe('fault mix', () => {
     ])
   })
 
-  test.each(['payment=decline', 'payment=decline:0', 'payment=decline:1.5', 'decline:0.1', 'payment=decline:0.6,payment=timeout:0.6'])('%s is refused', (faults) => {
+  test.each([
+    'payment=decline',
+    'payment=decline:0',
+    'payment=decline:1.5',
+    'decline:0.1',
+    'payment=decline:0.6,payment=timeout:0.6',
+  ])('%s is refused', (faults) => {
     expect(() => parseFaults(faults)).toThrow(LoadOptionError)
   })
 
@@ -73,14 +96,25 @@ describe('fault mix', () => {
 
 describe('command line', () => {
   test('durations in ms, s, m or bare seconds', () => {
-    expect([parseDuration('500ms'), parseDuration('10s'), parseDuration('2m'), parseDuration('1.5')]).toEqual([500, 10_000, 120_000, 1500])
+    expect([parseDuration('500ms'), parseDuration('10s'), parseDuration('2m'), parseDuration('1.5')]).toEqual([
+      500, 10_000, 120_000, 1500,
+    ])
     expect(() => parseDuration('10 hours')).toThrow(LoadOptionError)
     expect(() => parseDuration('0s')).toThrow(LoadOptionError)
   })
 
   test('a closed model by default, an open one with --rate, never both', () => {
-    expect(parseLoadArgs([]).options).toMatchObject({ url: 'http://localhost:8080', model: { kind: 'closed', concurrency: 8 }, durationMs: 10_000, mix: [], faults: [] })
-    expect(parseLoadArgs(['--rate', '50', '--duration', '2s', '--json']).options.model).toEqual({ kind: 'open', rate: 50 })
+    expect(parseLoadArgs([]).options).toMatchObject({
+      url: 'http://localhost:8080',
+      model: { kind: 'closed', concurrency: 8 },
+      durationMs: 10_000,
+      mix: [],
+      faults: [],
+    })
+    expect(parseLoadArgs(['--rate', '50', '--duration', '2s', '--json']).options.model).toEqual({
+      kind: 'open',
+      rate: 50,
+    })
     expect(() => parseLoadArgs(['--rate', '50', '--concurrency', '4'])).toThrow(/not both/)
     expect(() => parseLoadArgs(['--concurrency', '2.5'])).toThrow(/whole number/)
   })

@@ -10,11 +10,22 @@ describe('order saga', () => {
     const response = await shop.placeOrder({ userId: 'u-1', items: [mouse] })
     expect(response.status).toBe(201)
     const order = await response.json()
-    expect(order).toMatchObject({ userId: 'u-1', status: 'paid', totalAmount: 50, items: [{ id: 'sku-mouse', quantity: 2, unitPrice: 25 }] })
+    expect(order).toMatchObject({
+      userId: 'u-1',
+      status: 'paid',
+      totalAmount: 50,
+      items: [{ id: 'sku-mouse', quantity: 2, unitPrice: 25 }],
+    })
     expect(order.paymentId).toBeString()
     expect(await shop.stock('sku-mouse')).toBe(before - 2)
-    expect(await shop.count('inventory', "select * from reservations where order_id = ? and status = 'committed'", [order.id])).toBe(1)
-    expect(await shop.count('payment', "select * from payments where order_id = ? and status = 'succeeded'", [order.id])).toBe(1)
+    expect(
+      await shop.count('inventory', "select * from reservations where order_id = ? and status = 'committed'", [
+        order.id,
+      ]),
+    ).toBe(1)
+    expect(
+      await shop.count('payment', "select * from payments where order_id = ? and status = 'succeeded'", [order.id]),
+    ).toBe(1)
     const readBack = await shop.request(`/api/orders/${order.id}`)
     expect(await readBack.json()).toEqual(order)
   })
@@ -26,7 +37,12 @@ describe('order saga', () => {
     expect(response.status).toBe(402)
     expect((await response.json()).error.code).toBe('payment_declined')
     expect(await shop.stock('sku-mouse')).toBe(before)
-    expect(await shop.count('order', "select * from orders where user_id = 'u-2' and status = 'cancelled' and failure_code = 'payment_declined'")).toBe(1)
+    expect(
+      await shop.count(
+        'order',
+        "select * from orders where user_id = 'u-2' and status = 'cancelled' and failure_code = 'payment_declined'",
+      ),
+    ).toBe(1)
     expect(await shop.count('inventory', "select * from reservations where status = 'released'")).toBe(1)
   })
 
@@ -77,7 +93,9 @@ describe('order saga', () => {
     const response = await shop.placeOrder({ userId: 'u-6', items: [{ id: 'sku-dock', quantity: 11 }, mouse] })
     expect(response.status).toBe(409)
     const body = await response.json()
-    expect(body).toMatchObject({ error: { code: 'insufficient_inventory', details: { unavailableItems: ['sku-dock'] } } })
+    expect(body).toMatchObject({
+      error: { code: 'insufficient_inventory', details: { unavailableItems: ['sku-dock'] } },
+    })
     expect(body.traceId).toBe(response.headers.get('x-trace-id'))
     expect(await shop.count('order', 'select * from orders')).toBe(0)
     expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
@@ -88,7 +106,9 @@ describe('order saga', () => {
     const shop = await inProcessShop()
     const response = await shop.placeOrder({ userId: 'u-7', items: [{ id: 'sku-nope', quantity: 1 }] })
     expect(response.status).toBe(404)
-    expect(await response.json()).toMatchObject({ error: { code: 'unknown_item', details: { unknownItems: ['sku-nope'] } } })
+    expect(await response.json()).toMatchObject({
+      error: { code: 'unknown_item', details: { unknownItems: ['sku-nope'] } },
+    })
   })
 
   test('the same Idempotency-Key returns the first answer and creates nothing new', async () => {
@@ -125,7 +145,8 @@ describe('order saga', () => {
       env: { ORDER_STALE_AFTER_MS: '0' },
       interpose: {
         inventory: (next) => async (input, init) => {
-          if (inventoryDown && new Request(input, init).url.endsWith('/commit')) throw new TypeError('connection refused')
+          if (inventoryDown && new Request(input, init).url.endsWith('/commit'))
+            throw new TypeError('connection refused')
           return next(input, init)
         },
       },
@@ -145,14 +166,22 @@ describe('order saga', () => {
     const shop = await inProcessShop()
     const pay = () =>
       shop.apps.payment.fetch(
-        new Request('http://payment.internal/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: 'o-twice', amount: 12.5 }) }),
+        new Request('http://payment.internal/payments', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ orderId: 'o-twice', amount: 12.5 }),
+        }),
       )
     const [first, second] = await Promise.all([pay(), pay()])
     const third = await pay()
     const answers = await Promise.all([first, second, third].map((answer) => answer.json()))
     expect(answers.map((answer) => answer.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
     expect(new Set(answers.map((answer) => answer.id)).size).toBe(1)
-    const [row] = (await shop.databases.payment.execute("select attempts, provider_reference from payments where order_id = 'o-twice'")).rows
+    const [row] = (
+      await shop.databases.payment.execute(
+        "select attempts, provider_reference from payments where order_id = 'o-twice'",
+      )
+    ).rows
     expect(row!.attempts).toBe(1)
     expect(String(row!.provider_reference)).toStartWith('ch_')
     expect(await shop.count('payment', 'select * from payments')).toBe(1)
@@ -179,8 +208,13 @@ describe('order saga', () => {
 
   test("an Idempotency-Key is the user's own: another user's same key places another order", async () => {
     const shop = await inProcessShop()
-    const first = await (await shop.placeOrder({ userId: 'u-12', items: [mouse] }, { 'Idempotency-Key': 'k-shared' })).json()
-    const other = await shop.placeOrder({ userId: 'u-13', items: [{ id: 'sku-cable', quantity: 1 }] }, { 'Idempotency-Key': 'k-shared' })
+    const first = await (
+      await shop.placeOrder({ userId: 'u-12', items: [mouse] }, { 'Idempotency-Key': 'k-shared' })
+    ).json()
+    const other = await shop.placeOrder(
+      { userId: 'u-13', items: [{ id: 'sku-cable', quantity: 1 }] },
+      { 'Idempotency-Key': 'k-shared' },
+    )
     expect(other.status).toBe(201)
     const second = await other.json()
     expect(second.id).not.toBe(first.id)

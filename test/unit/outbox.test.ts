@@ -10,7 +10,11 @@ function webhook(failures: number) {
   const server = Bun.serve({
     port: 0,
     async fetch(request) {
-      received.push({ idempotencyKey: request.headers.get('idempotency-key'), traceparent: request.headers.get('traceparent'), body: await request.json() })
+      received.push({
+        idempotencyKey: request.headers.get('idempotency-key'),
+        traceparent: request.headers.get('traceparent'),
+        body: await request.json(),
+      })
       return new Response(null, { status: received.length <= failures ? 500 : 204 })
     },
   })
@@ -21,9 +25,14 @@ describe('outbox', () => {
   test('a paid order and a cancelled one each write their notification with the status change', async () => {
     const shop = await inProcessShop()
     const paid = await (await shop.placeOrder({ userId: 'u-paid', items: [mouse] })).json()
-    const declined = await shop.placeOrder({ userId: 'u-declined', items: [mouse] }, { baggage: 'fault.payment=decline' })
+    const declined = await shop.placeOrder(
+      { userId: 'u-declined', items: [mouse] },
+      { baggage: 'fault.payment=decline' },
+    )
     expect(declined.status).toBe(402)
-    const rows = await shop.databases.order.execute('select o.status, x.kind, x.payload, x.traceparent, x.delivered_at from outbox x join orders o on o.id = x.order_id order by x.created_at')
+    const rows = await shop.databases.order.execute(
+      'select o.status, x.kind, x.payload, x.traceparent, x.delivered_at from outbox x join orders o on o.id = x.order_id order by x.created_at',
+    )
     expect(rows.rows.map((row) => [row.status, row.kind])).toEqual([
       ['paid', 'order.paid'],
       ['cancelled', 'order.cancelled'],
@@ -41,7 +50,9 @@ describe('outbox', () => {
 
   test('the notification and the status change are one transaction: when the outbox write fails, the status stays', async () => {
     const shop = await inProcessShop()
-    await shop.databases.order.execute("create trigger outbox_refuses before insert on outbox begin select raise(abort, 'outbox is full'); end")
+    await shop.databases.order.execute(
+      "create trigger outbox_refuses before insert on outbox begin select raise(abort, 'outbox is full'); end",
+    )
     const response = await shop.placeOrder({ userId: 'u-atomic', items: [mouse] })
     // The order service's 500 reaches the user through the gateway as 503 upstream_unavailable.
     expect(response.status).toBe(503)
@@ -52,7 +63,9 @@ describe('outbox', () => {
     await shop.databases.order.execute('drop trigger outbox_refuses')
     await shop.databases.order.execute('update orders set updated_at = 0')
     await shop.runTask('order recovery')
-    const rows = await shop.databases.order.execute('select o.status, x.kind from outbox x join orders o on o.id = x.order_id')
+    const rows = await shop.databases.order.execute(
+      'select o.status, x.kind from outbox x join orders o on o.id = x.order_id',
+    )
     expect(rows.rows.map((row) => [row.status, row.kind])).toEqual([['paid', 'order.paid']])
   })
 
@@ -65,7 +78,13 @@ describe('outbox', () => {
       const orderTrace = response.headers.get('x-trace-id')!
 
       await shop.runTask('outbox delivery')
-      expect(await shop.count('order', 'select * from outbox where delivered_at is null and attempts = 1 and last_error = ?', ['webhook answered 500'])).toBe(1)
+      expect(
+        await shop.count(
+          'order',
+          'select * from outbox where delivered_at is null and attempts = 1 and last_error = ?',
+          ['webhook answered 500'],
+        ),
+      ).toBe(1)
       // The failed one waits (1 s after a first failure) rather than being sent again at once.
       await shop.runTask('outbox delivery')
       expect(receiver.received).toHaveLength(1)
@@ -82,7 +101,9 @@ describe('outbox', () => {
 
       const deliveries = (await shop.spans()).filter((span) => span.name === 'outbox.deliver')
       expect(deliveries.map((span) => span.status.code)).toEqual([STATUS.ERROR, STATUS.UNSET])
-      const paidSpan = (await shop.spans()).find((span) => span.name === 'complete_order' && span.traceId === orderTrace)!
+      const paidSpan = (await shop.spans()).find(
+        (span) => span.name === 'complete_order' && span.traceId === orderTrace,
+      )!
       for (const delivery of deliveries) {
         expect(delivery.parentSpanId).toBeUndefined()
         expect(delivery.traceId).not.toBe(orderTrace)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
+import { inProcessShop } from '../support/in-process.ts'
 import type { FlatSpan } from '../support/otlp-json.ts'
 import { STATUS } from '../support/otlp-json.ts'
-import { inProcessShop } from '../support/in-process.ts'
 
 const PRECHECKS = ['check_inventory', 'validate_user', 'calculate_price']
 const items = [
@@ -21,14 +21,17 @@ async function placed(shop: Awaited<ReturnType<typeof inProcessShop>>, userId: s
   const traceId = response.headers.get('x-trace-id')!
   const trace = (await shop.spans()).filter((span) => span.traceId === traceId)
   const order = trace.find((span) => span.name === 'order_service.create_order')!
-  const children = trace.filter((span) => span.parentSpanId === order.spanId).sort((a, b) => Number(a.startNs - b.startNs))
+  const children = trace
+    .filter((span) => span.parentSpanId === order.spanId)
+    .sort((a, b) => Number(a.startNs - b.startNs))
   const checks = PRECHECKS.map((name) => children.find((span) => span.name === name)!)
   return { trace, order, children, checks }
 }
 
 const ms = (ns: bigint) => Number(ns) / 1e6
 /** How long two spans ran at the same time, in ms (negative: the gap between them). */
-const overlapMs = (a: FlatSpan, b: FlatSpan) => ms((a.endNs < b.endNs ? a.endNs : b.endNs) - (a.startNs > b.startNs ? a.startNs : b.startNs))
+const overlapMs = (a: FlatSpan, b: FlatSpan) =>
+  ms((a.endNs < b.endNs ? a.endNs : b.endNs) - (a.startNs > b.startNs ? a.startNs : b.startNs))
 // The SDK stamps a span's start from Date.now() (whole ms) and its end from the performance clock, so a span that
 // starts right after another can seem to begin up to a millisecond before it ended.
 const START_RESOLUTION_MS = 1
@@ -38,7 +41,8 @@ describe('pre-checks', () => {
     const shop = await inProcessShop()
     const { order, children, checks, trace } = await placed(shop, 'u-parallel')
     expect(checks.every(Boolean)).toBe(true)
-    for (const [i, a] of checks.entries()) for (const b of checks.slice(i + 1)) expect(overlapMs(a, b)).toBeGreaterThan(50)
+    for (const [i, a] of checks.entries())
+      for (const b of checks.slice(i + 1)) expect(overlapMs(a, b)).toBeGreaterThan(50)
     const record = children.find((span) => span.name === 'create_order_record')!
     for (const check of checks) expect(ms(check.endNs - record.startNs)).toBeLessThanOrEqual(START_RESOLUTION_MS)
     const phase = ms(record.startNs - checks[0]!.startNs)
@@ -49,8 +53,11 @@ describe('pre-checks', () => {
     const priceItems = trace.filter((span) => span.name === 'price_item')
     expect(priceItems.every((span) => span.parentSpanId === checks[2]!.spanId)).toBe(true)
     expect(priceItems.map((span) => span.attributes['item.index']).sort()).toEqual([0, 1, 2, 3, 4])
-    const [fifth, ...firstFour] = [4, 0, 1, 2, 3].map((index) => priceItems.find((span) => span.attributes['item.index'] === index)!)
-    for (const [i, a] of firstFour.entries()) for (const b of firstFour.slice(i + 1)) expect(overlapMs(a!, b!)).toBeGreaterThan(50)
+    const [fifth, ...firstFour] = [4, 0, 1, 2, 3].map(
+      (index) => priceItems.find((span) => span.attributes['item.index'] === index)!,
+    )
+    for (const [i, a] of firstFour.entries())
+      for (const b of firstFour.slice(i + 1)) expect(overlapMs(a!, b!)).toBeGreaterThan(50)
     const firstEnd = firstFour.reduce((end, span) => (span!.endNs < end ? span!.endNs : end), firstFour[0]!.endNs)
     expect(ms(fifth!.startNs - firstEnd)).toBeGreaterThanOrEqual(-START_RESOLUTION_MS)
     expect(order.attributes['order.total']).toBe(checks[2]!.attributes['order.total'] as number)
@@ -60,7 +67,8 @@ describe('pre-checks', () => {
     const shop = await inProcessShop({ env: { ORDER_PRECHECKS: 'sequential' } })
     const { children, checks } = await placed(shop, 'u-sequential')
     expect(children.slice(0, 3).map((span) => span.name)).toEqual(PRECHECKS)
-    for (const [i, a] of checks.entries()) for (const b of checks.slice(i + 1)) expect(overlapMs(a, b)).toBeLessThanOrEqual(START_RESOLUTION_MS)
+    for (const [i, a] of checks.entries())
+      for (const b of checks.slice(i + 1)) expect(overlapMs(a, b)).toBeLessThanOrEqual(START_RESOLUTION_MS)
     const record = children.find((span) => span.name === 'create_order_record')!
     expect(ms(record.startNs - checks[0]!.startNs)).toBeGreaterThanOrEqual(120 + 80 + 120 - 5)
   })
@@ -82,9 +90,16 @@ describe('pre-checks', () => {
     expect(response.status).toBe(503)
     expect((await response.json()).error.code).toBe('upstream_unavailable')
     const trace = (await shop.spans()).filter((span) => span.traceId === response.headers.get('x-trace-id'))
-    const priced = trace.filter((span) => span.name === 'price_item').sort((a, b) => Number(a.attributes['item.index']) - Number(b.attributes['item.index']))
+    const priced = trace
+      .filter((span) => span.name === 'price_item')
+      .sort((a, b) => Number(a.attributes['item.index']) - Number(b.attributes['item.index']))
     // A limit of 4: the fifth item never started.
-    expect(priced.map((span) => span.attributes['item.id'])).toEqual(['sku-mouse', 'sku-cable', 'sku-keyboard', 'sku-headset'])
+    expect(priced.map((span) => span.attributes['item.id'])).toEqual([
+      'sku-mouse',
+      'sku-cable',
+      'sku-keyboard',
+      'sku-headset',
+    ])
     expect(priced[1]!.status).toMatchObject({ code: STATUS.ERROR, message: 'inventory service is unavailable' })
     for (const span of [priced[0]!, ...priced.slice(2)]) {
       expect(span.status.code).toBe(STATUS.ERROR)
@@ -99,18 +114,25 @@ describe('pre-checks', () => {
     const shop = await inProcessShop({ env: { ORDER_USER_BLOCKLIST: 'u-fraud, u-other' } })
     const response = await shop.placeOrder({ userId: 'u-fraud', items: [{ id: 'sku-mouse', quantity: 1 }] })
     expect(response.status).toBe(403)
-    expect(await response.json()).toMatchObject({ error: { code: 'user_not_allowed', details: { reason: 'blocklisted' } } })
+    expect(await response.json()).toMatchObject({
+      error: { code: 'user_not_allowed', details: { reason: 'blocklisted' } },
+    })
     expect(await shop.count('order', 'select * from orders')).toBe(0)
   })
 
   test('a user with too many orders in progress is refused another', async () => {
     const shop = await inProcessShop({ env: { ORDER_MAX_OPEN_ORDERS: '2' } })
     const slowPayment = { baggage: 'fault.payment=slow:300' }
-    const first = [shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-mouse', quantity: 1 }] }, slowPayment), shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-cable', quantity: 1 }] }, slowPayment)]
+    const first = [
+      shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-mouse', quantity: 1 }] }, slowPayment),
+      shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-cable', quantity: 1 }] }, slowPayment),
+    ]
     await Bun.sleep(150)
     const third = await shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-ssd', quantity: 1 }] })
     expect(third.status).toBe(403)
-    expect(await third.json()).toMatchObject({ error: { code: 'user_not_allowed', details: { reason: 'too_many_open_orders', openOrders: 2 } } })
+    expect(await third.json()).toMatchObject({
+      error: { code: 'user_not_allowed', details: { reason: 'too_many_open_orders', openOrders: 2 } },
+    })
     expect((await Promise.all(first)).map((response) => response.status)).toEqual([201, 201])
     expect((await shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-ssd', quantity: 1 }] })).status).toBe(201)
   })

@@ -13,7 +13,11 @@ describe('inventory reservation', () => {
     const shop = await inProcessShop()
     await shop.setStock('sku-dock', 20)
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => shop.apps.inventory.fetch(post('/reservations', { orderId: `o-${i}`, items: [{ id: 'sku-dock', quantity: 1 }] }))),
+      Array.from({ length: 50 }, (_, i) =>
+        shop.apps.inventory.fetch(
+          post('/reservations', { orderId: `o-${i}`, items: [{ id: 'sku-dock', quantity: 1 }] }),
+        ),
+      ),
     )
     const statuses = answers.map((answer) => answer.status)
     expect(statuses.filter((status) => status === 201)).toHaveLength(20)
@@ -27,7 +31,13 @@ describe('inventory reservation', () => {
     await shop.setStock('sku-dock', 1)
     const mouse = await shop.stock('sku-mouse')
     const answer = await shop.apps.inventory.fetch(
-      post('/reservations', { orderId: 'o-1', items: [{ id: 'sku-mouse', quantity: 3 }, { id: 'sku-dock', quantity: 2 }] }),
+      post('/reservations', {
+        orderId: 'o-1',
+        items: [
+          { id: 'sku-mouse', quantity: 3 },
+          { id: 'sku-dock', quantity: 2 },
+        ],
+      }),
     )
     expect(answer.status).toBe(409)
     expect(await shop.stock('sku-mouse')).toBe(mouse)
@@ -38,7 +48,9 @@ describe('inventory reservation', () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
     const body = { orderId: 'o-same', items: [{ id: 'sku-mouse', quantity: 4 }] }
-    const answers = await Promise.all(Array.from({ length: 10 }, () => shop.apps.inventory.fetch(post('/reservations', body))))
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => shop.apps.inventory.fetch(post('/reservations', body))),
+    )
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201))
     expect(await shop.stock('sku-mouse')).toBe(before - 4)
   })
@@ -46,8 +58,12 @@ describe('inventory reservation', () => {
   test('release gives stock back once; a committed reservation is not released', async () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
-    await shop.apps.inventory.fetch(post('/reservations', { orderId: 'o-r', items: [{ id: 'sku-mouse', quantity: 5 }] }))
-    await shop.apps.inventory.fetch(post('/reservations', { orderId: 'o-c', items: [{ id: 'sku-mouse', quantity: 1 }] }))
+    await shop.apps.inventory.fetch(
+      post('/reservations', { orderId: 'o-r', items: [{ id: 'sku-mouse', quantity: 5 }] }),
+    )
+    await shop.apps.inventory.fetch(
+      post('/reservations', { orderId: 'o-c', items: [{ id: 'sku-mouse', quantity: 1 }] }),
+    )
     await shop.apps.inventory.fetch(post('/reservations/o-c/commit'))
     for (let i = 0; i < 3; i++) {
       const released = await shop.apps.inventory.fetch(post('/reservations/o-r/release'))
@@ -63,7 +79,9 @@ describe('inventory reservation', () => {
     const before = await shop.stock('sku-mouse')
     // The order gave up (its deadline passed) and compensated before its reservation reached the inventory.
     expect((await shop.apps.inventory.fetch(post('/reservations/o-late/release'))).status).toBe(200)
-    const late = await shop.apps.inventory.fetch(post('/reservations', { orderId: 'o-late', items: [{ id: 'sku-mouse', quantity: 3 }] }))
+    const late = await shop.apps.inventory.fetch(
+      post('/reservations', { orderId: 'o-late', items: [{ id: 'sku-mouse', quantity: 3 }] }),
+    )
     expect(late.status).toBe(409)
     expect((await late.json()).error.code).toBe('reservation_closed')
     expect(await shop.stock('sku-mouse')).toBe(before)

@@ -15,7 +15,9 @@ describe('traced database', () => {
   test('a statement inside a span is its CLIENT child, named by operation and table, without the values', async () => {
     const { db, tracer, spans } = database()
     await db.execute('create table items (id text primary key, secret text)')
-    await inSpan(tracer, 'work', {}, () => db.execute({ sql: 'insert into items (id, secret) values (?, ?)', args: ['a', 'card-4242'] }))
+    await inSpan(tracer, 'work', {}, () =>
+      db.execute({ sql: 'insert into items (id, secret) values (?, ?)', args: ['a', 'card-4242'] }),
+    )
     const [insert, work] = await spans()
     expect(work!.name).toBe('work')
     expect(insert).toMatchObject({ name: 'INSERT items', kind: SPAN_KIND.CLIENT, parentSpanId: work!.spanId })
@@ -31,7 +33,10 @@ describe('traced database', () => {
     const { db, tracer, spans } = database()
     await db.execute('create table items (id text primary key)')
     await inSpan(tracer, 'work', {}, async () => {
-      await db.batch([{ sql: 'insert into items values (?)', args: ['a'] }, { sql: 'insert into items values (?)', args: ['b'] }])
+      await db.batch([
+        { sql: 'insert into items values (?)', args: ['a'] },
+        { sql: 'insert into items values (?)', args: ['b'] },
+      ])
       await db.execute({ sql: 'insert into items values (?)', args: ['a'] }).catch(() => {})
     })
     const [batch, failed] = await spans()

@@ -20,7 +20,13 @@ interface WranglerConfig {
 
 const configs = Object.fromEntries(
   await Promise.all(
-    WORKERS.map(async (worker) => [worker, Bun.TOML.parse(await readFile(`${repositoryRoot}wrangler/${worker}.toml`, 'utf8')) as WranglerConfig] as const),
+    WORKERS.map(
+      async (worker) =>
+        [
+          worker,
+          Bun.TOML.parse(await readFile(`${repositoryRoot}wrangler/${worker}.toml`, 'utf8')) as WranglerConfig,
+        ] as const,
+    ),
   ),
 )
 const workerNamed = (name: string) => WORKERS.find((worker) => configs[worker]!.name === name)
@@ -28,7 +34,10 @@ const workerNamed = (name: string) => WORKERS.find((worker) => configs[worker]!.
 describe('Worker configs', () => {
   test('every Worker runs its own entry with nodejs_compat (AsyncLocalStorage) on a fixed compatibility date', () => {
     for (const worker of WORKERS) {
-      expect(configs[worker]).toMatchObject({ main: `../services/${worker}/worker.ts`, compatibility_flags: ['nodejs_compat'] })
+      expect(configs[worker]).toMatchObject({
+        main: `../services/${worker}/worker.ts`,
+        compatibility_flags: ['nodejs_compat'],
+      })
       expect(configs[worker]!.compatibility_date).toMatch(/^\d{4}-\d{2}-\d{2}$/)
     }
   })
@@ -42,7 +51,9 @@ describe('Worker configs', () => {
 
   test('service bindings: gateway → order and inventory, order → inventory and payment', () => {
     const bindings = (worker: (typeof WORKERS)[number]) =>
-      Object.fromEntries((configs[worker]!.services ?? []).map(({ binding, service }) => [binding, workerNamed(service)]))
+      Object.fromEntries(
+        (configs[worker]!.services ?? []).map(({ binding, service }) => [binding, workerNamed(service)]),
+      )
     expect(bindings('gateway')).toEqual({ ORDER: 'order', INVENTORY: 'inventory' })
     expect(bindings('order')).toEqual({ INVENTORY: 'inventory', PAYMENT: 'payment' })
     expect(bindings('inventory')).toEqual({})
