@@ -15,16 +15,25 @@ export const validate = <Target extends keyof ValidationTargets, S extends z.Zod
     if (target === 'json' && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
       throw new AppError(400, 'invalid_request', 'the body must be JSON, sent with content-type: application/json')
     }
-    if (result.success) return
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
-    const first = issues[0]
-    throw new AppError(
-      400,
-      'invalid_request',
-      first ? `${first.path || 'body'}: ${first.message}` : 'invalid request',
-      { issues },
-    )
+    if (!result.success) throw invalidRequest(result.error)
   })
+
+/** A failed zod parse as `400 invalid_request`: the first problem in the message, every problem in the details. */
+export function invalidRequest(error: z.ZodError): AppError {
+  const issues = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
+  const first = issues[0]
+  const message = first ? `${first.path || 'body'}: ${first.message}` : 'invalid request'
+  return new AppError(400, 'invalid_request', message, { issues })
+}
+
+/** `JSON.parse`, or `400 invalid_request` saying that `what` is not JSON. */
+export function parseJson(text: string, what = 'the body'): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new AppError(400, 'invalid_request', `${what} is not JSON`)
+  }
+}
 
 export const MAX_ITEMS = 100
 export const MAX_QUANTITY = 1000
