@@ -19,7 +19,9 @@ export const validate = <Target extends keyof ValidationTargets, S extends z.Zod
   })
 
 /** A failed zod parse as `400 invalid_request`: the first problem in the message, every problem in the details. */
-export function invalidRequest(error: z.ZodError): AppError {
+export function invalidRequest(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[]
+}): AppError {
   const issues = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
   const first = issues[0]
   const message = first ? `${first.path || 'body'}: ${first.message}` : 'invalid request'
