@@ -10,7 +10,10 @@ const UNITS: Record<string, number> = {
 }
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
 
-/** A Go duration (`1s`, `250ms`, `1m30s`, `1.5h`) in microseconds, or undefined when it is not one. */
+/**
+ * A Go duration (`1s`, `250ms`, `1m30s`, `1.5h`) in microseconds, or undefined when it is not one or is too long
+ * to count exactly as a number (over 2^53 - 1 µs, about 285 years).
+ */
 export function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0
   if (!text) return undefined
@@ -21,7 +24,8 @@ export function parseGoDuration(text: string): number | undefined {
     if (!match) return undefined
     total += Number(match[1]) * UNITS[match[2]!]!
   }
-  return Math.round(total)
+  const micros = Math.round(total)
+  return Number.isSafeInteger(micros) ? micros : undefined
 }
 
 /** Microseconds as a short human duration: `850µs`, `12.3ms`, `4.7s`, `2m05s`. */

@@ -43,15 +43,24 @@ function duration(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined
   const parsed = parseGoDuration(value)
   if (parsed === undefined)
-    throw new AppError(400, 'invalid_request', `${name}: not a duration like 1s or 250ms: ${value}`)
+    throw new AppError(
+      400,
+      'invalid_request',
+      `${name}: not a duration like 1s or 250ms (up to about 285 years): ${value}`,
+    )
   return parsed
 }
 
-/** Times in microseconds and the limit: whole numbers, never negative. */
+/**
+ * Times in microseconds and the limit: whole numbers, never negative, and exact as numbers (at most 2^53 - 1);
+ * longer digit strings would be rounded, or become Infinity, which the database refuses.
+ */
 function nonNegativeInteger(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined
-  if (!/^\d+$/.test(value)) throw new AppError(400, 'invalid_request', `${name}: not a non-negative integer: ${value}`)
-  return Number(value)
+  const number = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number))
+    throw new AppError(400, 'invalid_request', `${name}: not an integer from 0 to ${Number.MAX_SAFE_INTEGER}: ${value}`)
+  return number
 }
 
 /** `tags` is a JSON object (what Jaeger's UI sends) or space-separated `key:value` pairs. */

@@ -94,3 +94,47 @@ describe('query API', () => {
     expect((await get<{ error: { code: string } }>('/api/nothing', 404)).error.code).toBe('not_found')
   })
 })
+
+describe('numbers out of range are a 400 in the JSON error shape, never a 500 nor a rounded search', () => {
+  const digits400 = '9'.repeat(400)
+  const invalid = (message: string) => ({ error: { code: 'invalid_request', message }, traceId: '' })
+
+  test.each(['start', 'end', 'limit'])('%s past 2^53 - 1, or 400 digits long', async (name) => {
+    for (const value of ['999999999999999999999', '9007199254740992', digits400]) {
+      expect(await get(`/api/traces?${name}=${value}`, 400)).toEqual(
+        invalid(`${name}: not an integer from 0 to 9007199254740991: ${value}`),
+      )
+    }
+  })
+
+  test.each(['minDuration', 'maxDuration', 'lookback'])('%s too long to count in microseconds', async (name) => {
+    for (const value of ['99999999999999999999h', `${digits400}s`, '2600000h']) {
+      expect(await get(`/api/traces?${name}=${value}`, 400)).toEqual(
+        invalid(`${name}: not a duration like 1s or 250ms (up to about 285 years): ${value}`),
+      )
+    }
+  })
+
+  test('the largest exact values still search', async () => {
+    expect(await search('service=gateway&start=0&end=9007199254740991&limit=9007199254740991')).toEqual([
+      PAID_TRACE,
+      FAILED_TRACE,
+      OLD_TRACE,
+    ])
+    expect(await search('service=gateway&lookback=2500000h&maxDuration=2500000h')).toEqual([
+      PAID_TRACE,
+      FAILED_TRACE,
+      OLD_TRACE,
+    ])
+  })
+
+  test("the viewer's search page checks its limit and minimum duration the same way", async () => {
+    expect(await get(`/?limit=${digits400}`, 400)).toEqual(
+      invalid(`limit: not an integer from 0 to 9007199254740991: ${digits400}`),
+    )
+    expect(await get('/?minDuration=99999999999999999999h', 400)).toEqual(
+      invalid('minDuration: not a duration like 1s or 250ms (up to about 285 years): 99999999999999999999h'),
+    )
+    expect((await collector.app.request('/?service=gateway&limit=1')).status).toBe(200)
+  })
+})
