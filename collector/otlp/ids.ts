@@ -23,10 +23,18 @@ function base64ToHex(value: string): string {
   }
 }
 
-/** Nanoseconds (decimal string, number or bigint) to whole microseconds; undefined when not a non-negative integer. */
+/**
+ * Nanoseconds (decimal string, number or bigint) to whole microseconds; undefined when not a non-negative integer
+ * or when the microseconds are past 2^53 - 1 (about the year 2255), which a number cannot hold exactly.
+ */
 export function nanosToMicros(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return 0
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.floor(value / 1000) : undefined
+  const micros = toMicros(value)
+  return micros !== undefined && Number.isSafeInteger(micros) ? micros : undefined
+}
+
+function toMicros(value: unknown): number | undefined {
+  if (typeof value === 'number') return value >= 0 ? Math.floor(value / 1000) : undefined
   if (typeof value === 'bigint') return value >= 0n ? Number(value / 1000n) : undefined
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(BigInt(value) / 1000n)
   return undefined

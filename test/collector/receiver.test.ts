@@ -107,6 +107,30 @@ describe('hand-written OTLP JSON', () => {
     expect((await readTrace(traceId)).spans).toHaveLength(1)
   })
 
+  test('a span timed past 2^53 - 1 µs is dropped with partialSuccess, not a 503 for the whole request', async () => {
+    const request = handWrittenRequest()
+    const spans = request.resourceSpans[0]!.scopeSpans[0]!.spans as Record<string, unknown>[]
+    const traceId = 'abcdefabcdefabcdefabcdefabcdef02'
+    const [first] = spans
+    spans.splice(
+      0,
+      spans.length,
+      { ...first, traceId },
+      { ...first, traceId, spanId: '2000000000000001', startTimeUnixNano: '9'.repeat(400) },
+      { ...first, traceId, spanId: '2000000000000002', endTimeUnixNano: '9007199254740992000' },
+      { ...first, traceId, spanId: '2000000000000003', endTimeUnixNano: 1e300 },
+    )
+    const response = await postOtlp(collector.app, request)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({
+      partialSuccess: {
+        rejectedSpans: '3',
+        errorMessage: [1, 2, 3].map((n) => `span 200000000000000${n}: invalid start or end time`).join('; '),
+      },
+    })
+    expect((await readTrace(traceId)).spans.map((span) => span.spanID)).toEqual([ROOT_ID.toLowerCase()])
+  })
+
   test('gzip bodies are accepted', async () => {
     const request = handWrittenRequest()
     const traceId = 'feedfacefeedfacefeedfacefeedface'
