@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { serverAttributes } from './http-attributes.ts'
 import { injectContext, injectTraceContext } from './propagation.ts'
-import { markError } from './span.ts'
+import { endSpanAfter } from './span.ts'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 
@@ -27,7 +27,7 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
     })
     const headers = new Headers(request.headers)
     inject(headers, trace.setSpan(context.active(), span))
-    try {
+    return endSpanAfter(span, async () => {
       const response = await base(new Request(request, { headers }))
       span.setAttribute('http.response.status_code', response.status)
       if (response.status >= 400) {
@@ -35,11 +35,6 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
         span.setStatus({ code: SpanStatusCode.ERROR })
       }
       return response
-    } catch (error) {
-      markError(span, error)
-      throw error
-    } finally {
-      span.end()
-    }
+    })
   }
 }

@@ -10,16 +10,22 @@ export function inSpan<T>(
   options: SpanOptions,
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, options, async (span) => {
-    try {
-      return await work(span)
-    } catch (error) {
-      markError(span, error)
-      throw error
-    } finally {
-      span.end()
-    }
-  })
+  return tracer.startActiveSpan(name, options, (span) => endSpanAfter(span, work))
+}
+
+/**
+ * Runs `work` for a span that is already started, without making it active (the caller decides where its context
+ * goes). A thrown error marks the span ERROR with the error recorded and is rethrown; the span always ends.
+ */
+export async function endSpanAfter<T>(span: Span, work: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await work(span)
+  } catch (error) {
+    markError(span, error)
+    throw error
+  } finally {
+    span.end()
+  }
 }
 
 /** Records `error` on `span` with status ERROR and `error.type` (its code when it has one, else its class). */

@@ -100,6 +100,35 @@ describe('traced fetch', () => {
   })
 })
 
+describe('traced fetch status', () => {
+  test('a 4xx or 5xx answer is an ERROR client span whose error.type is the status code', async () => {
+    const { telemetry, spans } = captureTelemetry('under-test')
+    const fetch = tracedFetch(telemetry.tracer, async () => new Response('gone', { status: 404 }))
+    expect((await fetch('http://echo.internal/missing')).status).toBe(404)
+    const [client] = await spans()
+    expect(client).toMatchObject({ name: 'GET', kind: SPAN_KIND.CLIENT, status: { code: STATUS.ERROR } })
+    expect(client!.attributes).toMatchObject({ 'http.response.status_code': 404, 'error.type': '404' })
+    expect(client!.events).toEqual([])
+  })
+
+  test('a call that throws is an ERROR client span with the exception recorded, and the error reaches the caller', async () => {
+    const { telemetry, spans } = captureTelemetry('under-test')
+    const fetch = tracedFetch(telemetry.tracer, async () => {
+      throw new TypeError('connection refused')
+    })
+    await expect(fetch('http://echo.internal/down', { method: 'POST' })).rejects.toThrow('connection refused')
+    const [client] = await spans()
+    expect(client).toMatchObject({
+      name: 'POST',
+      kind: SPAN_KIND.CLIENT,
+      status: { code: STATUS.ERROR, message: 'connection refused' },
+    })
+    expect(client!.attributes['error.type']).toBe('TypeError')
+    expect(client!.attributes['http.response.status_code']).toBeUndefined()
+    expect(client!.events.map((event) => event.name)).toEqual(['exception'])
+  })
+})
+
 describe('traced fetch to the outside', () => {
   test("sends traceparent but not the callers' baggage", async () => {
     const { telemetry } = captureTelemetry('under-test')
