@@ -1,4 +1,4 @@
-import type { TraceNode, TraceTree } from './tree.ts'
+import { longestRoot, type TraceNode, type TraceTree } from './tree.ts'
 
 export interface CriticalStep {
   node: TraceNode
@@ -13,7 +13,7 @@ export interface CriticalStep {
  * root's duration.
  */
 export function criticalPath(tree: TraceTree): CriticalStep[] {
-  const root = [...tree.roots].sort((a, b) => b.span.duration - a.span.duration)[0]
+  const root = longestRoot(tree)
   if (!root) return []
   const selfTimes = new Map<TraceNode, number>()
   const order: TraceNode[] = []

@@ -66,6 +66,14 @@ export function buildTree(trace: JaegerTrace): TraceTree {
   return { traceId: trace.traceID, roots, nodes, start, duration: end - start }
 }
 
+/**
+ * The root that stands for a trace: its name in searches and reports, where its critical path starts. A trace has
+ * several roots when some parents never arrived; the longest is most likely the request that started it (of equally
+ * long ones, the earliest).
+ */
+export const longestRoot = (tree: TraceTree): TraceNode | undefined =>
+  [...tree.roots].sort((a, b) => b.span.duration - a.span.duration)[0]
+
 /** How much of the span its children cover (overlaps counted once, parts outside the span ignored). */
 function covered(node: TraceNode): number {
   const start = node.span.startTime

@@ -1,4 +1,4 @@
-import { buildTree } from '../analysis/tree.ts'
+import { buildTree, longestRoot } from '../analysis/tree.ts'
 import { formatMicros } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import { percent, spanLabel } from './format.ts'
@@ -13,7 +13,7 @@ export function renderSlow(traces: JaegerTrace[], minDuration: number): string {
   trees.sort((a, b) => b.duration - a.duration)
   return trees
     .map((tree) => {
-      const root = [...tree.roots].sort((a, b) => b.span.duration - a.span.duration)[0]!
+      const root = longestRoot(tree)!
       const slowest = [...tree.nodes].sort((a, b) => b.selfTime - a.selfTime)[0]!
       const big = tree.nodes.filter((node) => node.span.duration > tree.duration / 10)
       return [

@@ -1,4 +1,4 @@
-import { buildTree } from '../analysis/tree.ts'
+import { buildTree, longestRoot } from '../analysis/tree.ts'
 import { formatMicros } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import { Layout, serviceColor } from './layout.tsx'
@@ -59,7 +59,7 @@ export function SearchPage({
       <p class="meta">{trees.length} traces</p>
       <ol class="results">
         {trees.map((tree) => {
-          const root = [...tree.roots].sort((a, b) => b.span.duration - a.span.duration)[0]!
+          const root = longestRoot(tree)!
           const errors = tree.nodes.filter((node) => node.failed).length
           const services = [...new Set(tree.nodes.map((node) => node.service))]
           return (
