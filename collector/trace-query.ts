@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AppError } from '../shared/errors.ts'
+import { parseJson } from '../shared/validation.ts'
 import { parseGoDuration } from './duration.ts'
 import type { TraceQuery } from './query.ts'
 
@@ -67,14 +68,8 @@ function nonNegativeInteger(name: string, value: string | undefined): number | u
 function parseTags(value: string | undefined): Record<string, string> {
   if (!value?.trim()) return {}
   if (value.trim().startsWith('{')) {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(value)
-    } catch {
-      throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new AppError(400, 'invalid_request', 'tags: not a JSON object')
+    // Starting with `{`, it is a JSON object or not JSON at all.
+    const parsed = parseJson(value, 'tags') as Record<string, unknown>
     return Object.fromEntries(Object.entries(parsed).map(([key, tagValue]) => [key, String(tagValue)]))
   }
   return parsePairs(value.trim().split(/\s+/))

@@ -88,9 +88,10 @@ describe('query API', () => {
     expect((await get<{ error: { message: string } }>('/api/traces?minDuration=fast', 400)).error.message).toContain(
       'minDuration',
     )
-    expect((await get<{ error: { message: string } }>('/api/traces?tags=%7Bbroken', 400)).error.message).toContain(
-      'tags',
-    )
+    expect(await get('/api/traces?tags=%7Bbroken', 400)).toEqual({
+      error: { code: 'invalid_request', message: 'tags is not JSON' },
+      traceId: '',
+    })
     expect((await get<{ error: { code: string } }>('/api/nothing', 404)).error.code).toBe('not_found')
   })
 })
