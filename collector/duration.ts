@@ -37,5 +37,8 @@ export function formatMicros(micros: number): string {
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
 }
 
+/** Microseconds since the epoch as an ISO 8601 time, how reports and pages show when something started. */
+export const formatTimestamp = (micros: number) => new Date(micros / 1000).toISOString()
+
 const trim = (value: number) =>
   value >= 100 ? Math.round(value).toString() : value.toFixed(value >= 10 ? 1 : 2).replace(/\.?0+$/, '')

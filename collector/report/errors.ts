@@ -1,4 +1,5 @@
 import { buildTree, deepestFailures } from '../analysis/tree.ts'
+import { formatTimestamp } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import { spanLabel } from './format.ts'
 
@@ -20,7 +21,7 @@ export function renderErrors(traces: JaegerTrace[]): string {
     .map((group) =>
       [
         `${group.traceIds.length}× ${group.label}${group.errorType ? `  (error.type=${group.errorType})` : ''}`,
-        `   last ${new Date(group.last / 1000).toISOString()} · traces ${group.traceIds.slice(0, 3).join(', ')}${group.traceIds.length > 3 ? ', …' : ''}`,
+        `   last ${formatTimestamp(group.last)} · traces ${group.traceIds.slice(0, 3).join(', ')}${group.traceIds.length > 3 ? ', …' : ''}`,
       ].join('\n'),
     )
     .join('\n')

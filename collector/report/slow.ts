@@ -1,5 +1,5 @@
 import { buildTree, longestRoot } from '../analysis/tree.ts'
-import { formatMicros } from '../duration.ts'
+import { formatMicros, formatTimestamp } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import { percent, spanLabel } from './format.ts'
 
@@ -17,7 +17,7 @@ export function renderSlow(traces: JaegerTrace[], minDuration: number): string {
       const slowest = [...tree.nodes].sort((a, b) => b.selfTime - a.selfTime)[0]!
       const big = tree.nodes.filter((node) => node.span.duration > tree.duration / 10)
       return [
-        `${tree.traceId}  ${formatMicros(tree.duration)}  ${spanLabel(root)}  ${new Date(tree.start / 1000).toISOString()}`,
+        `${tree.traceId}  ${formatMicros(tree.duration)}  ${spanLabel(root)}  ${formatTimestamp(tree.start)}`,
         `  slowest span: ${spanLabel(slowest)} ${formatMicros(slowest.selfTime)} self of ${formatMicros(slowest.span.duration)}`,
         `  spans over 10% of the trace:`,
         ...big.map(

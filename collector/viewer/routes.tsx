@@ -4,7 +4,7 @@ import { toJaegerTrace } from '../jaeger.ts'
 import { parseId } from '../otlp/ids.ts'
 import { findTraceIds, getTraces, listServices } from '../query.ts'
 import type { CollectorDb } from '../store.ts'
-import { toTraceQuery } from '../trace-query.ts'
+import { DEFAULT_LIMIT, toTraceQuery } from '../trace-query.ts'
 import { SearchPage } from './search-page.tsx'
 import { TracePage } from './trace-page.tsx'
 
@@ -17,7 +17,7 @@ export function viewer(db: CollectorDb) {
         operation: c.req.query('operation') ?? '',
         minDuration: c.req.query('minDuration') ?? '',
         errors: c.req.query('errors') === 'on',
-        limit: c.req.query('limit') ?? '20',
+        limit: c.req.query('limit') ?? String(DEFAULT_LIMIT),
       }
       const query = toTraceQuery({ ...form, tags: form.errors ? 'error:true' : undefined })
       const traces = await getTraces(db, await findTraceIds(db, query))

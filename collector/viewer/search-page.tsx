@@ -1,5 +1,5 @@
 import { buildTree, longestRoot } from '../analysis/tree.ts'
-import { formatMicros } from '../duration.ts'
+import { formatMicros, formatTimestamp } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import { Layout, serviceColor } from './layout.tsx'
 
@@ -68,8 +68,8 @@ export function SearchPage({
                 {root.service}: {root.span.operationName}
               </a>{' '}
               <span class="meta">
-                {formatMicros(tree.duration)} · {tree.nodes.length} spans · {new Date(tree.start / 1000).toISOString()}{' '}
-                · {tree.traceId}
+                {formatMicros(tree.duration)} · {tree.nodes.length} spans · {formatTimestamp(tree.start)} ·{' '}
+                {tree.traceId}
               </span>{' '}
               {errors > 0 ? <span class="error-mark">✗ {errors} errors</span> : <span class="ok-mark">✓</span>}
               <div class="meta">

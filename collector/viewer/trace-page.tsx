@@ -1,6 +1,6 @@
 import { criticalPath } from '../analysis/critical-path.ts'
-import { buildTree, type TraceNode } from '../analysis/tree.ts'
-import { formatMicros } from '../duration.ts'
+import { buildTree, type TraceNode, type TraceTree } from '../analysis/tree.ts'
+import { formatMicros, formatTimestamp } from '../duration.ts'
 import type { JaegerTrace } from '../jaeger.ts'
 import type { Tag } from '../model.ts'
 import { Layout, serviceColor } from './layout.tsx'
@@ -16,8 +16,7 @@ export function TracePage({ trace }: { trace: JaegerTrace }) {
         Trace <code>{tree.traceId}</code>
       </h2>
       <p class="meta">
-        {formatMicros(tree.duration)} · {tree.nodes.length} spans · started {new Date(tree.start / 1000).toISOString()}{' '}
-        ·{' '}
+        {formatMicros(tree.duration)} · {tree.nodes.length} spans · started {formatTimestamp(tree.start)} ·{' '}
         {failed > 0 ? (
           <span class="error-mark">✗ {failed} failing spans</span>
         ) : (
@@ -41,7 +40,7 @@ function SpanRow({
   trace,
 }: {
   node: TraceNode
-  tree: ReturnType<typeof buildTree>
+  tree: TraceTree
   critical: boolean
   trace: JaegerTrace
 }) {
@@ -81,13 +80,13 @@ function SpanRow({
         </div>
       </div>
       <div class="details hidden" id={`details-${span.spanID}`}>
-        <SpanDetails node={node} trace={trace} />
+        <SpanDetails node={node} tree={tree} trace={trace} />
       </div>
     </>
   )
 }
 
-function SpanDetails({ node, trace }: { node: TraceNode; trace: JaegerTrace }) {
+function SpanDetails({ node, tree, trace }: { node: TraceNode; tree: TraceTree; trace: JaegerTrace }) {
   const { span } = node
   const process = trace.processes[span.processID]
   const parent = span.references.find((ref) => ref.refType === 'CHILD_OF')
@@ -96,9 +95,8 @@ function SpanDetails({ node, trace }: { node: TraceNode; trace: JaegerTrace }) {
     <>
       <p class="meta">
         span <code>{span.spanID}</code> · parent <code>{parent ? parent.spanID : 'none'}</code>
-        {parent && !node.parent ? ' (never arrived)' : ''} · start +
-        {formatMicros(span.startTime - Math.min(...trace.spans.map((s) => s.startTime)))} · duration{' '}
-        {formatMicros(span.duration)} · self {formatMicros(node.selfTime)}
+        {parent && !node.parent ? ' (never arrived)' : ''} · start +{formatMicros(span.startTime - tree.start)} ·
+        duration {formatMicros(span.duration)} · self {formatMicros(node.selfTime)}
       </p>
       {node.failed ? <p class="status-message">Status: ERROR {node.statusMessage}</p> : null}
       <h4>Attributes</h4>
