@@ -17,7 +17,7 @@ export interface TraceNode {
 
 export interface TraceTree {
   traceId: string
-  /** Spans without a parent in the trace, including those whose parent never arrived. */
+  /** Spans without a parent in the trace: those whose parent never arrived, or whose parent is below them. */
   roots: TraceNode[]
   /** Every span, depth first, children by start time. */
   nodes: TraceNode[]
@@ -47,9 +47,13 @@ export function buildTree(trace: JaegerTrace): TraceTree {
   for (const node of byId.values()) {
     const parentId = node.span.references.find((ref) => ref.refType === 'CHILD_OF')?.spanID
     const parent = parentId === undefined ? undefined : byId.get(parentId)
-    node.parent = parent
-    if (parent) parent.children.push(node)
-    else roots.push(node)
+    // A parent below the span itself (a span naming itself as parent, say) would close a loop no root reaches.
+    if (parent && !isWithin(parent, node)) {
+      node.parent = parent
+      parent.children.push(node)
+    } else {
+      roots.push(node)
+    }
   }
   const nodes: TraceNode[] = []
   const visit = (node: TraceNode, depth: number) => {
@@ -73,6 +77,12 @@ export function buildTree(trace: JaegerTrace): TraceTree {
  */
 export const longestRoot = (tree: TraceTree): TraceNode | undefined =>
   [...tree.roots].sort((a, b) => b.span.duration - a.span.duration)[0]
+
+/** Whether `node` is `ancestor` or below it, through the parents linked so far. */
+function isWithin(node: TraceNode, ancestor: TraceNode): boolean {
+  for (let at: TraceNode | undefined = node; at; at = at.parent) if (at === ancestor) return true
+  return false
+}
 
 /** How much of the span its children cover (overlaps counted once, parts outside the span ignored). */
 function covered(node: TraceNode): number {

@@ -48,3 +48,17 @@ test('a trace shows when it started, and each span when it started after that', 
   expect(page).toContain(`210ms · 3 spans · started ${started} ·`)
   expect(page).toContain(`start +10ms · duration 200ms · self 50ms`)
 })
+
+test('spans whose parents loop back to them are still shown, not a 500', async () => {
+  const loops = 'd0000000000000000000000000000002'
+  const request = otlpRequest(loops, [
+    { id: 'd000000000000011', parent: 'd000000000000011', service: 'loop', name: 'own parent', at: 0, ms: 50 },
+    { id: 'd000000000000012', parent: 'd000000000000013', service: 'loop', name: 'first of two', at: 5, ms: 20 },
+    { id: 'd000000000000013', parent: 'd000000000000012', service: 'loop', name: 'second of two', at: 10, ms: 10 },
+  ])
+  expect((await postOtlp(collector.app, request)).status).toBe(200)
+  expect(await html('/?service=loop')).toContain(`<a href="/trace/${loops}">loop: own parent</a>`)
+  const page = await html(`/trace/${loops}`)
+  for (const id of ['d000000000000011', 'd000000000000012', 'd000000000000013'])
+    expect(page).toContain(`data-span="${id}"`)
+})
