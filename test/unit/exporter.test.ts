@@ -3,7 +3,6 @@ import { SpanKind } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { OtlpFetchExporter, parseRetryAfter } from '../../shared/telemetry/exporter.ts'
-import { BoundedBatchSpanProcessor } from '../../shared/telemetry/processor.ts'
 import { flattenExportRequest } from '../support/otlp-json.ts'
 
 /** A real OTLP/HTTP endpoint on loopback that answers with the statuses it is given, in turn. */
@@ -111,75 +110,5 @@ describe('OTLP fetch exporter', () => {
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000)
     expect(parseRetryAfter('soon')).toBeUndefined()
     expect(parseRetryAfter(null)).toBeUndefined()
-  })
-})
-
-describe('bounded batch processor', () => {
-  test('drops and counts spans beyond its queue instead of growing', async () => {
-    const target = receiver([{ status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
-    const processor = new BoundedBatchSpanProcessor(exporter, {
-      maxQueueSize: 10,
-      maxExportBatchSize: 100,
-      scheduledDelayMillis: 0,
-    })
-    for (const span of spans(25)) processor.onEnd(span)
-    expect(processor.stats()).toEqual({ queued: 10, exported: 0, failed: 0, dropped: 15 })
-    await processor.forceFlush()
-    expect(processor.stats()).toEqual({ queued: 0, exported: 10, failed: 0, dropped: 15 })
-    expect(target.requests.flatMap((request) => request.spanNames)).toHaveLength(10)
-  })
-
-  test('a full batch starts the export at once, without waiting for the delay, in batches and in order', async () => {
-    const target = receiver([{ status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
-    const processor = new BoundedBatchSpanProcessor(exporter, { maxExportBatchSize: 4, scheduledDelayMillis: 60_000 })
-    for (const span of spans(10)) processor.onEnd(span)
-    for (let i = 0; i < 100 && processor.stats().exported < 10; i++) await Bun.sleep(10)
-    expect(processor.stats()).toMatchObject({ exported: 10, queued: 0 })
-    expect(target.requests.map((request) => request.spanNames.length)).toEqual([4, 4, 2])
-    expect(target.requests.flatMap((request) => request.spanNames)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `span-${i}`),
-    )
-  })
-
-  test('in flush-only mode (Workers) spans leave only on forceFlush, each flush exporting what is queued then', async () => {
-    const target = receiver([{ status: 200, hangMs: 100 }, { status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
-    const processor = new BoundedBatchSpanProcessor(exporter, { maxExportBatchSize: 4, scheduledDelayMillis: 0 })
-    const [first, second] = [spans(5), spans(1)]
-    for (const span of first) processor.onEnd(span)
-    await Bun.sleep(50)
-    expect(target.requests).toEqual([])
-    // A second request's flush does not wait for the first one's export, which the collector is slow to answer: it
-    // sends what is queued when it runs (the first flush's last span and its own).
-    let slowDone = false
-    const slow = processor.forceFlush().then(() => {
-      slowDone = true
-    })
-    for (const span of second) processor.onEnd(span)
-    await processor.forceFlush()
-    expect(slowDone).toBe(false)
-    expect(target.requests.map((request) => request.spanNames.length)).toEqual([4, 2])
-    await slow
-    expect(processor.stats()).toMatchObject({ exported: 6, queued: 0 })
-  })
-
-  test('sends a partial batch after the scheduled delay without a flush', async () => {
-    const target = receiver([{ status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
-    const processor = new BoundedBatchSpanProcessor(exporter, { scheduledDelayMillis: 20 })
-    for (const span of spans(3)) processor.onEnd(span)
-    for (let i = 0; i < 100 && processor.stats().exported < 3; i++) await Bun.sleep(10)
-    expect(processor.stats().exported).toBe(3)
-  })
-
-  test('counts spans whose export failed', async () => {
-    const target = receiver([{ status: 400 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
-    const processor = new BoundedBatchSpanProcessor(exporter, { scheduledDelayMillis: 0 })
-    for (const span of spans(3)) processor.onEnd(span)
-    await processor.forceFlush()
-    expect(processor.stats()).toEqual({ queued: 0, exported: 0, failed: 3, dropped: 0 })
   })
 })

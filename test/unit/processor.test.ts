@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from 'bun:test'
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
+import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { BoundedBatchSpanProcessor } from '../../shared/telemetry/processor.ts'
+
+/**
+ * An exporter that records each batch it is given and answers `code`, at once or, with `hold`, only when the test
+ * calls `answer(i)`: a slow collector without a clock. `exported(n)` settles once `n` spans have been answered.
+ */
+function recordingExporter({ code = ExportResultCode.SUCCESS, hold = false } = {}) {
+  const batches: string[][] = []
+  const callbacks: ((result: ExportResult) => void)[] = []
+  const waiting: { count: number; resolve: () => void }[] = []
+  let answered = 0
+  const answer = (i: number) => {
+    callbacks[i]!({ code })
+    answered += batches[i]!.length
+    for (const wait of waiting.filter((wait) => answered >= wait.count)) wait.resolve()
+  }
+  const exporter: SpanExporter = {
+    export(spans, resultCallback) {
+      batches.push(spans.map((span) => span.name))
+      callbacks.push(resultCallback)
+      // Answered on a later tick, as a real exporter does, so the processor counts the batch before `exported`
+      // lets the test go on.
+      const i = batches.length - 1
+      if (!hold) queueMicrotask(() => answer(i))
+    },
+    shutdown: async () => {},
+  }
+  const exported = (count: number) =>
+    new Promise<void>((resolve) => (answered >= count ? resolve() : waiting.push({ count, resolve })))
+  return { exporter, batches, answer, exported }
+}
+
+function spans(count: number, prefix = 'span'): ReadableSpan[] {
+  const tracer = new BasicTracerProvider().getTracer('test')
+  return Array.from({ length: count }, (_, i) => {
+    const span = tracer.startSpan(`${prefix}-${i}`)
+    span.end()
+    return span as unknown as ReadableSpan
+  })
+}
+
+// The processor's only clock is its scheduled-delay timer: fake timers let a test say when that delay has passed,
+// and show that no timer was set where none should be.
+beforeEach(() => {
+  jest.useFakeTimers()
+})
+afterEach(() => {
+  jest.useRealTimers()
+})
+
+describe('bounded batch processor', () => {
+  test('drops and counts spans beyond its queue instead of growing', async () => {
+    const target = recordingExporter()
+    const processor = new BoundedBatchSpanProcessor(target.exporter, {
+      maxQueueSize: 10,
+      maxExportBatchSize: 100,
+      scheduledDelayMillis: 0,
+    })
+    for (const span of spans(25)) processor.onEnd(span)
+    expect(processor.stats()).toEqual({ queued: 10, exported: 0, failed: 0, dropped: 15 })
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 10, failed: 0, dropped: 15 })
+    expect(target.batches.flat()).toHaveLength(10)
+  })
+
+  test('a full batch starts the export at once, without waiting for the delay, in batches and in order', async () => {
+    const target = recordingExporter()
+    const processor = new BoundedBatchSpanProcessor(target.exporter, {
+      maxExportBatchSize: 4,
+      scheduledDelayMillis: 60_000,
+    })
+    for (const span of spans(10)) processor.onEnd(span)
+    // The first full batch went out from inside onEnd; the drain it started sends the rest as they fill up.
+    expect(target.batches[0]).toHaveLength(4)
+    await target.exported(10)
+    expect(processor.stats()).toMatchObject({ exported: 10, queued: 0 })
+    expect(target.batches.map((batch) => batch.length)).toEqual([4, 4, 2])
+    expect(target.batches.flat()).toEqual(Array.from({ length: 10 }, (_, i) => `span-${i}`))
+  })
+
+  test('in flush-only mode (Workers) spans leave only on forceFlush, each flush exporting what is queued then', async () => {
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, { maxExportBatchSize: 4, scheduledDelayMillis: 0 })
+    for (const span of spans(5, 'first')) processor.onEnd(span)
+    // Nothing was sent, and no timer was set that could send it later.
+    expect(target.batches).toEqual([])
+    expect(jest.getTimerCount()).toBe(0)
+    // A second request's flush does not wait for the first one's export, which the collector is slow to answer: it
+    // sends what is queued when it runs (the first flush's last span and its own).
+    let slowDone = false
+    const slow = processor.forceFlush().then(() => {
+      slowDone = true
+    })
+    for (const span of spans(1, 'second')) processor.onEnd(span)
+    const fast = processor.forceFlush()
+    expect(target.batches).toEqual([
+      ['first-0', 'first-1', 'first-2', 'first-3'],
+      ['first-4', 'second-0'],
+    ])
+    target.answer(1)
+    await fast
+    expect(slowDone).toBe(false)
+    target.answer(0)
+    await slow
+    expect(processor.stats()).toMatchObject({ exported: 6, queued: 0 })
+  })
+
+  test('sends a partial batch once the scheduled delay has passed, without a flush', async () => {
+    const target = recordingExporter()
+    const processor = new BoundedBatchSpanProcessor(target.exporter, { scheduledDelayMillis: 1000 })
+    for (const span of spans(3)) processor.onEnd(span)
+    jest.advanceTimersByTime(999)
+    expect(target.batches).toEqual([])
+    jest.advanceTimersByTime(1)
+    await target.exported(3)
+    expect(processor.stats()).toMatchObject({ exported: 3, queued: 0 })
+  })
+
+  test('counts spans whose export failed', async () => {
+    const target = recordingExporter({ code: ExportResultCode.FAILED })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, { scheduledDelayMillis: 0 })
+    for (const span of spans(3)) processor.onEnd(span)
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 0, failed: 3, dropped: 0 })
+  })
+})
