@@ -16,6 +16,8 @@ export interface OtlpFetchExporterOptions {
   maxBackoffMillis?: number
   /** The transport; global fetch by default. Never a traced fetch, or exporting would make spans of its own. */
   fetch?: Fetch
+  /** How the wait between attempts is spent; a timer by default. Tests pass one that records the wait instead. */
+  sleep?: (millis: number) => Promise<void>
 }
 
 /** What one HTTP attempt came to, as in the SDK's own exporter: retry only what the OTLP spec calls retryable. */
@@ -48,6 +50,7 @@ export class OtlpFetchExporter implements SpanExporter {
       initialBackoffMillis: 1_000,
       maxBackoffMillis: 5_000,
       fetch: (input, init) => fetch(input, init),
+      sleep: (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
       ...options,
     }
   }
@@ -74,7 +77,7 @@ export class OtlpFetchExporter implements SpanExporter {
       }
       const jittered = backoff * (0.8 + Math.random() * 0.4)
       const wait = Math.min(outcome.retryAfterMillis ?? jittered, this.options.maxBackoffMillis)
-      await new Promise((resolve) => setTimeout(resolve, wait))
+      await this.options.sleep(wait)
       backoff = Math.min(backoff * 2, this.options.maxBackoffMillis)
     }
   }

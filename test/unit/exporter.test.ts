@@ -5,9 +5,12 @@ import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace
 import { OtlpFetchExporter, parseRetryAfter } from '../../shared/telemetry/exporter.ts'
 import { flattenExportRequest } from '../support/otlp-json.ts'
 
-/** A real OTLP/HTTP endpoint on loopback that answers with the statuses it is given, in turn. */
-function receiver(answers: { status: number; headers?: Record<string, string>; hangMs?: number }[]) {
-  const requests: { at: number; contentType: string | null; spanNames: string[] }[] = []
+/**
+ * A real OTLP/HTTP endpoint on loopback that answers with the statuses it is given, in turn. A `hang` answer never
+ * comes: the request is held until the test ends, so only the exporter's own timeout gets it going again.
+ */
+function receiver(answers: { status: number; headers?: Record<string, string>; hang?: boolean }[]) {
+  const requests: { contentType: string | null; spanNames: string[] }[] = []
   const server = Bun.serve({
     port: 0,
     async fetch(request) {
@@ -16,9 +19,9 @@ function receiver(answers: { status: number; headers?: Record<string, string>; h
         request.headers.get('content-type') === 'application/json'
           ? flattenExportRequest(JSON.parse(new TextDecoder().decode(body))).map((span) => span.name)
           : []
-      requests.push({ at: performance.now(), contentType: request.headers.get('content-type'), spanNames })
+      requests.push({ contentType: request.headers.get('content-type'), spanNames })
       const answer = answers[Math.min(requests.length - 1, answers.length - 1)]!
-      if (answer.hangMs) await Bun.sleep(answer.hangMs)
+      if (answer.hang) await new Promise<void>((resolve) => held.push(resolve))
       return new Response('{}', { status: answer.status, headers: answer.headers })
     },
   })
@@ -27,7 +30,9 @@ function receiver(answers: { status: number; headers?: Record<string, string>; h
 }
 
 const servers: ReturnType<typeof Bun.serve>[] = []
+const held: (() => void)[] = []
 afterEach(() => {
+  for (const release of held.splice(0)) release()
   for (const server of servers.splice(0)) server.stop(true)
 })
 
@@ -40,16 +45,31 @@ function spans(count: number, provider = new BasicTracerProvider()): ReadableSpa
   })
 }
 
-const fast = { initialBackoffMillis: 10, maxBackoffMillis: 2000 }
+/**
+ * Backoff settings whose sleep only records how long the exporter asked to wait: retries cost no time, and a test
+ * can check the waits themselves.
+ */
+function recordedBackoff() {
+  const waits: number[] = []
+  const options = {
+    initialBackoffMillis: 10,
+    maxBackoffMillis: 2000,
+    sleep: async (millis: number) => {
+      waits.push(millis)
+    },
+  }
+  return { waits, options }
+}
+
+/** For the tests that do not look at the waits. */
+const fast = recordedBackoff().options
 
 describe('OTLP fetch exporter', () => {
   test('sends JSON the receiver can read', async () => {
     const target = receiver([{ status: 200 }])
     const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
     expect((await exporter.send(spans(2))).code).toBe(ExportResultCode.SUCCESS)
-    expect(target.requests).toEqual([
-      { at: expect.any(Number), contentType: 'application/json', spanNames: ['span-0', 'span-1'] },
-    ])
+    expect(target.requests).toEqual([{ contentType: 'application/json', spanNames: ['span-0', 'span-1'] }])
   })
 
   test('sends protobuf with its content type', async () => {
@@ -59,11 +79,17 @@ describe('OTLP fetch exporter', () => {
     expect(target.requests[0]!.contentType).toBe('application/x-protobuf')
   })
 
-  test('retries 429, 502, 503 and 504, then succeeds', async () => {
+  test('retries 429, 502, 503 and 504 with a doubling, jittered backoff, then succeeds', async () => {
     const target = receiver([{ status: 429 }, { status: 502 }, { status: 503 }, { status: 504 }, { status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+    const backoff = recordedBackoff()
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...backoff.options })
     expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
     expect(target.requests).toHaveLength(5)
+    expect(backoff.waits).toHaveLength(4)
+    backoff.waits.forEach((wait, i) => {
+      expect(wait).toBeGreaterThanOrEqual(10 * 2 ** i * 0.8)
+      expect(wait).toBeLessThanOrEqual(10 * 2 ** i * 1.2)
+    })
   })
 
   test('does not retry a 400', async () => {
@@ -73,24 +99,40 @@ describe('OTLP fetch exporter', () => {
     expect(target.requests).toHaveLength(1)
   })
 
-  test('waits as long as Retry-After says before the next attempt', async () => {
-    const target = receiver([{ status: 503, headers: { 'retry-after': '1' } }, { status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
+  test('waits as long as Retry-After says before the next attempt, up to the longest backoff', async () => {
+    const target = receiver([
+      { status: 503, headers: { 'retry-after': '1' } },
+      { status: 503, headers: { 'retry-after': '60' } },
+      { status: 200 },
+    ])
+    const backoff = recordedBackoff()
+    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...backoff.options })
     expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
-    const [first, second] = target.requests
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(990)
+    expect(backoff.waits).toEqual([1000, 2000])
   })
 
   test('gives up after the last attempt', async () => {
     const target = receiver([{ status: 503 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', maxAttempts: 3, ...fast })
+    const backoff = recordedBackoff()
+    const exporter = new OtlpFetchExporter({
+      url: target.url,
+      protocol: 'http/json',
+      maxAttempts: 3,
+      ...backoff.options,
+    })
     expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.FAILED)
     expect(target.requests).toHaveLength(3)
+    expect(backoff.waits).toHaveLength(2)
   })
 
   test('abandons an attempt that outlives its timeout and retries', async () => {
-    const target = receiver([{ status: 200, hangMs: 2000 }, { status: 200 }])
-    const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', timeoutMillis: 100, ...fast })
+    const target = receiver([{ status: 200, hang: true }, { status: 200 }])
+    const exporter = new OtlpFetchExporter({
+      url: target.url,
+      protocol: 'http/json',
+      timeoutMillis: 50,
+      ...fast,
+    })
     expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
     expect(target.requests).toHaveLength(2)
   })
