@@ -5,15 +5,18 @@ import { exitOnStopSignal, startLocal } from './local.ts'
 declare const Deno: {
   version: { deno: string }
   env: { toObject(): Record<string, string> }
-  serve(options: { port: number }, handler: (request: Request) => Response | Promise<Response>): unknown
+  serve(
+    options: { port: number; hostname: string },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): unknown
 }
 
 /** `await serveOnDeno(service)`: `Deno.serve` on the service's port. */
 export async function serveOnDeno(service: ServiceDefinition) {
-  const { instance, telemetry, port } = await startLocal(service, Deno.env.toObject(), {
+  const { instance, telemetry, port, hostname } = await startLocal(service, Deno.env.toObject(), {
     'process.runtime.name': 'deno',
     'process.runtime.version': Deno.version.deno,
   })
   exitOnStopSignal(telemetry)
-  Deno.serve({ port }, instance.fetch)
+  Deno.serve({ port, hostname }, instance.fetch)
 }

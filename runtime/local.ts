@@ -1,6 +1,14 @@
 import { setInterval, setTimeout } from 'node:timers'
 import { upstreamFetch } from '../shared/client.ts'
-import { databaseAuthToken, databaseUrl, type ServiceName, servicePort, serviceUrl } from '../shared/config.ts'
+import {
+  databaseAuthToken,
+  databaseUrl,
+  type ServiceName,
+  serviceHost,
+  servicePort,
+  serviceToken,
+  serviceUrl,
+} from '../shared/config.ts'
 import type { BackgroundTask, ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
@@ -17,11 +25,14 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
     env,
     telemetry,
     database: database && tracedDatabase(telemetry.tracer, database, databaseUrl(env, service.name)),
-    upstream: (name) => ({ baseUrl: serviceUrl(env, name), fetch: upstreamFetch(telemetry.tracer, fetch) }),
+    upstream: (name) => ({
+      baseUrl: serviceUrl(env, name),
+      fetch: upstreamFetch(telemetry.tracer, fetch, serviceToken(env)),
+    }),
     crash: () => process.kill(process.pid, 'SIGKILL'),
   })
   for (const task of instance.tasks ?? []) repeat(task)
-  return { instance, telemetry, port: servicePort(env, service.name) }
+  return { instance, telemetry, port: servicePort(env, service.name), hostname: serviceHost(env, service.name) }
 }
 
 /**

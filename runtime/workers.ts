@@ -1,7 +1,7 @@
 import { createClient } from '@libsql/client'
 import type { Tracer } from '@opentelemetry/api'
 import { type Upstream, upstreamFetch } from '../shared/client.ts'
-import { databaseAuthToken, databaseUrl, type ServiceName, serviceUrl } from '../shared/config.ts'
+import { databaseAuthToken, databaseUrl, type ServiceName, serviceToken, serviceUrl } from '../shared/config.ts'
 import { AppError, errorBody } from '../shared/errors.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
@@ -97,8 +97,8 @@ function upstream(name: ServiceName, bindings: Bindings, env: Env, tracer: Trace
   if (binding && !env[`${name.toUpperCase()}_URL`]) {
     return {
       baseUrl: `http://${name}.internal`,
-      fetch: upstreamFetch(tracer, (input, init) => binding.fetch(new Request(input, init))),
+      fetch: upstreamFetch(tracer, (input, init) => binding.fetch(new Request(input, init)), serviceToken(env)),
     }
   }
-  return { baseUrl: serviceUrl(env, name), fetch: upstreamFetch(tracer, fetch) }
+  return { baseUrl: serviceUrl(env, name), fetch: upstreamFetch(tracer, fetch, serviceToken(env)) }
 }

@@ -26,6 +26,8 @@ const env: Record<string, string | undefined> = {
   FORCE_COLOR: '1',
 }
 env.OTEL_EXPORTER_OTLP_ENDPOINT ??= `http://localhost:${servicePort(env, 'collector')}`
+// The services' credential: a new one each start, known only to the processes started here.
+env.SERVICE_TOKEN ??= Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
 for (const name of Object.keys(DEFAULT_PORTS) as ServiceName[])
   env[`${name.toUpperCase()}_PORT`] = String(servicePort(env, name))
 

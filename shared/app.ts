@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { numberSetting } from './config.ts'
+import { numberSetting, serviceToken } from './config.ts'
+import { requireCredential } from './credential.ts'
 import { requestDeadline } from './deadline.ts'
 import { AppError, jsonErrorHandler, jsonNotFound } from './errors.ts'
 import type { Env } from './telemetry/config.ts'
@@ -16,13 +17,20 @@ export interface AppBase {
 }
 
 /**
- * What every service app starts with: a SERVER span per request, a deadline (`REQUEST_DEADLINE_MS`, default 5 s)
- * that travels to downstream calls, JSON errors, a body cap, and `GET /healthz` with the exporter's counters.
+ * `public`: the gateway, the one door open to anyone; it sets every request's deadline itself. `internal`: reachable
+ * only with the services' credential, and it takes the deadline its caller sends.
  */
-export function serviceApp({ telemetry, env }: AppBase) {
+export type Access = 'public' | 'internal'
+
+/**
+ * What every service app starts with: a SERVER span per request, the credential check of an internal service, a
+ * deadline (`REQUEST_DEADLINE_MS`, default 5 s) that travels to downstream calls, JSON errors, a body cap, and `GET /healthz` with the exporter's counters.
+ */
+export function serviceApp({ telemetry, env }: AppBase, access: Access) {
   const app = new Hono()
   app.use(httpTracing({ tracer: telemetry.tracer }))
-  app.use(requestDeadline(numberSetting(env, 'REQUEST_DEADLINE_MS', 5000)))
+  if (access === 'internal') app.use(requireCredential(serviceToken(env)))
+  app.use(requestDeadline(numberSetting(env, 'REQUEST_DEADLINE_MS', 5000), { fromCaller: access === 'internal' }))
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api'
+import { bearer, CREDENTIAL_HEADER } from './credential.ts'
 import { deadlineFetch } from './deadline.ts'
 import { AppError, type ErrorBody, type ErrorCode } from './errors.ts'
 import { type Fetch, tracedFetch } from './telemetry/fetch.ts'
@@ -9,9 +10,22 @@ export interface Upstream {
   fetch: Fetch
 }
 
-/** How every service calls another: a CLIENT span around a call bounded by the request's deadline. */
-export function upstreamFetch(tracer: Tracer, base: Fetch): Fetch {
-  return tracedFetch(tracer, deadlineFetch(base))
+/**
+ * How every service calls another: a CLIENT span around a call bounded by the request's deadline, carrying the
+ * services' credential (`token`) that internal services ask for.
+ */
+export function upstreamFetch(tracer: Tracer, base: Fetch, token: string | undefined): Fetch {
+  return tracedFetch(tracer, deadlineFetch(withCredential(base, token)))
+}
+
+/** Adds the credential header to every call; the header never goes on a span. */
+function withCredential(base: Fetch, token: string | undefined): Fetch {
+  if (!token) return base
+  return (input, init) => {
+    const request = new Request(input, init)
+    request.headers.set(CREDENTIAL_HEADER, bearer(token))
+    return base(request)
+  }
 }
 
 export interface JsonResponse {

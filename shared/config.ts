@@ -18,6 +18,22 @@ export function servicePort(env: Env, name: ServiceName): number {
   return Number(env[`${envPrefix(name)}_PORT`] || DEFAULT_PORTS[name])
 }
 
+/**
+ * The address a service listens on: `GATEWAY_HOST` …, else `HOST`, else all interfaces for the gateway (the public
+ * door) and loopback for the others, so order, inventory, payment and the collector are private unless asked.
+ */
+export function serviceHost(env: Env, name: ServiceName): string {
+  return env[`${envPrefix(name)}_HOST`] || env.HOST || (name === 'gateway' ? '0.0.0.0' : '127.0.0.1')
+}
+
+/**
+ * The services' credential (`SERVICE_TOKEN`): every internal call carries it, and order, inventory and payment refuse
+ * a call without it. `bun run dev` makes a new one each start; on Workers it is a secret.
+ */
+export function serviceToken(env: Env): string | undefined {
+  return env.SERVICE_TOKEN || undefined
+}
+
 /** `ORDER_URL` …, else the service on loopback at its port. */
 export function serviceUrl(env: Env, name: ServiceName): string {
   return env[`${envPrefix(name)}_URL`] || `http://127.0.0.1:${servicePort(env, name)}`

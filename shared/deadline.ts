@@ -12,12 +12,13 @@ const MARGIN_MS = 50
 const DEADLINE = createContextKey('request deadline (epoch ms)')
 
 /**
- * Gives each request a deadline: the budget the caller sent, or `defaultMs` for a request from outside,
- * never more than `defaultMs`. Downstream calls through `deadlineFetch` get only the time left.
+ * Gives each request a deadline: `defaultMs`, or, with `fromCaller` (internal services, whose callers present the
+ * services' credential), the shorter budget the caller sent. The public gateway never takes a deadline from outside.
+ * Downstream calls through `deadlineFetch` get only the time left.
  */
-export const requestDeadline = (defaultMs: number) =>
+export const requestDeadline = (defaultMs: number, { fromCaller = true } = {}) =>
   createMiddleware(async function requestDeadline(c, next) {
-    const sent = Number(c.req.header(BUDGET_HEADER))
+    const sent = fromCaller ? Number(c.req.header(BUDGET_HEADER)) : Number.NaN
     const budget = Number.isFinite(sent) && sent > 0 ? Math.min(sent - MARGIN_MS, defaultMs) : defaultMs
     await context.with(context.active().setValue(DEADLINE, Date.now() + Math.max(budget, 0)), next)
   })
@@ -28,9 +29,13 @@ export function timeLeft(): number | undefined {
   return deadline === undefined ? undefined : deadline - Date.now()
 }
 
-/** Runs `work` free of the request's deadline: compensation must finish even when the request ran out of time. */
-export function withoutDeadline<T>(work: () => T): T {
-  return context.with(context.active().deleteValue(DEADLINE), work)
+/**
+ * Runs `work` under a deadline of its own, `ms` from now, whatever is left of the request's: settling an order
+ * (completing or compensating it) must finish even when the request ran out of time, yet never hang on a service
+ * that does not answer.
+ */
+export function withOwnDeadline<T>(ms: number, work: () => T): T {
+  return context.with(context.active().setValue(DEADLINE, Date.now() + ms), work)
 }
 
 /** Aborts a call when the request's deadline passes and tells the callee how long it has. */

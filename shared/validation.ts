@@ -1,5 +1,5 @@
 import { zValidator } from '@hono/zod-validator'
-import type { ValidationTargets } from 'hono'
+import type { Context, ValidationTargets } from 'hono'
 import { z } from 'zod'
 import { AppError } from './errors.ts'
 
@@ -7,16 +7,48 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i
 
 /**
  * `zValidator` whose failures are `400 invalid_request` in the project's error shape, listing every problem.
- * Hono's JSON validator already rejects a body that is not JSON (as an HTTPException, mapped to the same code).
+ * Hono's JSON validator already rejects a body that is not JSON (as an HTTPException, mapped to the same code); a
+ * JSON body must also be valid UTF-8 (`bodyText`).
  */
-export const validate = <Target extends keyof ValidationTargets, S extends z.ZodType>(target: Target, schema: S) =>
-  zValidator(target, schema, (result, c) => {
+export const validate = <Target extends keyof ValidationTargets, S extends z.ZodType>(target: Target, schema: S) => {
+  const validator = zValidator(target, schema, (result, c) => {
     // Hono reads a JSON body only when it is labelled JSON; anything else would surface as "fields missing".
     if (target === 'json' && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
       throw new AppError(400, 'invalid_request', 'the body must be JSON, sent with content-type: application/json')
     }
     if (!result.success) throw invalidRequest(result.error)
   })
+  if (target !== 'json') return validator
+  // Hono keeps the bytes read here; the validator parses them without reading the body again.
+  return (async (c, next) => {
+    if (JSON_TYPE.test(c.req.header('content-type') ?? '')) await bodyText(c)
+    return validator(c, next)
+  }) as typeof validator
+}
+
+/**
+ * The request body as text, or `400 invalid_request` when it is not valid UTF-8: a lenient decoder would turn bad
+ * bytes into U+FFFD and the service would store something other than what was sent.
+ */
+export async function bodyText(c: Context): Promise<string> {
+  const bytes = await c.req.arrayBuffer()
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new AppError(400, 'invalid_request', 'the body is not valid UTF-8')
+  }
+}
+
+/** Control characters (NUL among them) and unpaired surrogates: neither survives storage and display intact. */
+const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u
+
+/** An identifier a client chooses (a user id, an idempotency key): 1 to `max` characters of printable text. */
+export const identifier = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !UNPRINTABLE.test(value), 'control characters and unpaired surrogates are not allowed')
 
 /** A failed zod parse as `400 invalid_request`: the first problem in the message, every problem in the details. */
 export function invalidRequest(error: {
@@ -41,7 +73,7 @@ export const MAX_ITEMS = 100
 export const MAX_QUANTITY = 1000
 
 export const itemSchema = z.object({
-  id: z.string().min(1).max(64),
+  id: identifier(64),
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
 })
 

@@ -1,30 +1,23 @@
 import type { Context } from 'hono'
-import { z } from 'zod'
 import { type AppBase, MAX_BODY_BYTES, serviceApp } from '../../shared/app.ts'
 import { AppError } from '../../shared/errors.ts'
-import { validate } from '../../shared/validation.ts'
-import { placeOrderSchema } from '../order/app.ts'
-import { batchDeadline, MAX_BATCH_ORDERS } from '../order/batch.ts'
+import { bodyText, parseJson, validate } from '../../shared/validation.ts'
+import { batchDeadline, idempotencyHeader, MAX_BATCH_ORDERS, orderIdFrom, placeOrderSchema } from '../order/contract.ts'
 import type { Gateway } from './domain.ts'
 
-const orderParam = z.object({ id: z.string().min(1).max(64) })
-const idempotencyHeader = z.object({ 'idempotency-key': z.string().min(1).max(128).optional() })
-
-/** The public API of design.md: products, placing an order, reading it back. */
+/** The shop's public API: products, placing an order (or a batch of them), reading one back. */
 export function createGatewayApp({ gateway, ...base }: AppBase & { gateway: Gateway }) {
-  return serviceApp(base)
+  return serviceApp(base, 'public')
     .get('/api/products', async (c) => c.json(await gateway.listProducts()))
     .post('/api/orders', validate('header', idempotencyHeader), validate('json', placeOrderSchema), async (c) => {
       const body = c.req.valid('json')
       const requestId = c.req.valid('header')['idempotency-key'] ?? body.requestId
       return c.json(await gateway.placeOrder({ ...body, requestId }), 201)
     })
-    .post('/api/orders/batch', batchDeadline(base.env), async (c) =>
+    .post('/api/orders/batch', batchDeadline(base.env, { fromCaller: false }), async (c) =>
       c.json({ results: await gateway.importBatch(await batchLines(c), c.req.raw.signal) }),
     )
-    .get('/api/orders/:id', validate('param', orderParam), async (c) =>
-      c.json(await gateway.getOrder(c.req.valid('param').id)),
-    )
+    .get('/api/orders/:id', async (c) => c.json(await gateway.getOrder(orderIdFrom(c.req.param('id')))))
 }
 
 /**
@@ -34,7 +27,7 @@ export function createGatewayApp({ gateway, ...base }: AppBase & { gateway: Gate
  */
 async function batchLines(c: Context): Promise<string[]> {
   const type = c.req.header('content-type') ?? ''
-  const text = await c.req.text()
+  const text = await bodyText(c)
   let lines: string[]
   if (/^application\/(x-)?ndjson\s*(;|$)/i.test(type)) {
     lines = text.split('\n').filter((line) => line.trim())
@@ -58,14 +51,6 @@ async function batchLines(c: Context): Promise<string[]> {
     )
   }
   return lines
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new AppError(400, 'invalid_request', 'the body is not JSON')
-  }
 }
 
 export type GatewayApp = ReturnType<typeof createGatewayApp>

@@ -1,10 +1,9 @@
 import type { Tracer } from '@opentelemetry/api'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import type { InventoryApi } from '../inventory/client.ts'
-import type { Product } from '../inventory/domain.ts'
-import type { BatchOutcome } from '../order/batch.ts'
+import type { Product } from '../inventory/contract.ts'
 import type { OrderApi } from '../order/client.ts'
-import type { Order, PlaceOrder } from '../order/domain.ts'
+import type { BatchOutcome, Order, PlaceOrder } from '../order/contract.ts'
 
 /** The shop's public face: it validates nothing itself (the routes do) and owns no data. */
 export class Gateway {
@@ -29,16 +28,12 @@ export class Gateway {
 
   /** Forwards a batch (one JSON order a line) to the order service's import; `signal` is the client's. */
   importBatch(lines: string[], signal: AbortSignal): Promise<BatchOutcome[]> {
-    return inSpan(
-      this.deps.tracer,
-      'api_gateway.import_batch',
-      { attributes: { 'batch.size': lines.length } },
-      async (span) => {
-        const outcomes = await this.deps.orders.importBatch(lines.join('\n'), signal)
-        span.setAttribute('batch.paid', outcomes.filter((outcome) => outcome.status === 'paid').length)
-        return outcomes
-      },
-    )
+    const attributes = { 'batch.size': lines.length }
+    return inSpan(this.deps.tracer, 'api_gateway.import_batch', { attributes }, async (span) => {
+      const outcomes = await this.deps.orders.importBatch(lines.join('\n'), signal)
+      span.setAttribute('batch.paid', outcomes.filter((outcome) => outcome.status === 'paid').length)
+      return outcomes
+    })
   }
 
   getOrder(id: string): Promise<Order> {

@@ -2,7 +2,7 @@ import { hc } from 'hono/client'
 import { type JsonResponse, type Upstream, unwrap } from '../../shared/client.ts'
 import type { ItemRequest } from '../../shared/types.ts'
 import type { InventoryApp } from './app.ts'
-import type { PricedItem, Product, Reservation } from './domain.ts'
+import type { PricedItem, Product, Reservation } from './contract.ts'
 
 /** The inventory service as its callers see it, over HTTP or a service binding. */
 export interface InventoryApi {
@@ -12,7 +12,8 @@ export interface InventoryApi {
   checkAvailability(items: ItemRequest[], signal?: AbortSignal): Promise<PricedItem[]>
   reserve(orderId: string, items: ItemRequest[]): Promise<Reservation>
   release(orderId: string): Promise<Reservation | null>
-  commit(orderId: string): Promise<Reservation | null>
+  /** `409 reservation_closed` when the order holds no reservation to commit. */
+  commit(orderId: string): Promise<Reservation>
 }
 
 export function createInventoryClient({ baseUrl, fetch }: Upstream): InventoryApi {
@@ -31,10 +32,7 @@ export function createInventoryClient({ baseUrl, fetch }: Upstream): InventoryAp
         )
       ).reservation,
     commit: async (orderId) =>
-      (
-        await call<{ reservation: Reservation | null }>(
-          api.reservations[':orderId'].commit.$post({ param: { orderId } }),
-        )
-      ).reservation,
+      (await call<{ reservation: Reservation }>(api.reservations[':orderId'].commit.$post({ param: { orderId } })))
+        .reservation,
   }
 }

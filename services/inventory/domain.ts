@@ -1,45 +1,30 @@
-import type { Span, Tracer } from '@opentelemetry/api'
+import type { Tracer } from '@opentelemetry/api'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { assertTimeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
-import type { Fault } from '../../shared/faults.ts'
+import type { Faults } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
-import { sleep } from '../../shared/time.ts'
 import { type ItemRequest, toAmount } from '../../shared/types.ts'
+import type { PricedItem, Product, Reservation } from './contract.ts'
 import type * as schema from './schema.ts'
 import { products, releasedOrders, reservations } from './schema.ts'
 
 export type InventoryDb = LibSQLDatabase<typeof schema>
 
-export interface Product {
-  id: string
-  name: string
-  price: number
-  available: number
-}
-
-export interface PricedItem {
-  id: string
-  quantity: number
-  unitPrice: number
-}
-
-export interface Reservation {
-  orderId: string
-  status: schema.ReservationStatus
-  items: { id: string; quantity: number }[]
+export interface InventoryDeps {
+  db: InventoryDb
+  tracer: Tracer
+  /** `fault.inventory=slow:<ms>` slows the product lookup, the availability check and the reservation. */
+  faults: Faults
 }
 
 /** Stock and reservations. Every change of stock is one atomic batch guarded by the `available >= 0` check. */
 export class Inventory {
-  constructor(
-    private readonly db: InventoryDb,
-    private readonly tracer: Tracer,
-  ) {}
+  constructor(private readonly deps: InventoryDeps) {}
 
   async listProducts(): Promise<Product[]> {
-    const rows = await this.db.select().from(products).orderBy(products.id)
+    const rows = await this.deps.db.select().from(products).orderBy(products.id)
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -49,23 +34,23 @@ export class Inventory {
   }
 
   /** One product with its price and stock now; `404 unknown_item` if the catalogue does not have it. */
-  product(id: string, fault?: Fault): Promise<Product> {
-    return inSpan(this.tracer, 'inventory.get_product', { attributes: { 'item.id': id } }, async (span) => {
-      await obey(fault, span)
-      const [row] = await this.db.select().from(products).where(eq(products.id, id))
+  product(id: string): Promise<Product> {
+    return inSpan(this.deps.tracer, 'inventory.get_product', { attributes: { 'item.id': id } }, async () => {
+      await this.deps.faults.slowDown('inventory')
+      const [row] = await this.deps.db.select().from(products).where(eq(products.id, id))
       if (!row) throw new AppError(404, 'unknown_item', `unknown item: ${id}`, { unknownItems: [id] })
       return { id: row.id, name: row.name, price: toAmount(row.priceCents), available: row.available }
     })
   }
 
   /** Prices the items and checks each is in stock: `404 unknown_item` or `409 insufficient_inventory` otherwise. */
-  checkAvailability(items: ItemRequest[], fault?: Fault): Promise<PricedItem[]> {
+  checkAvailability(items: ItemRequest[]): Promise<PricedItem[]> {
     return inSpan(
-      this.tracer,
+      this.deps.tracer,
       'inventory.check_availability',
       { attributes: { 'items.count': items.length } },
       async (span) => {
-        await obey(fault, span)
+        await this.deps.faults.slowDown('inventory')
         const stock = await this.stockOf(items)
         for (const item of items) {
           span.addEvent('check_item', {
@@ -85,18 +70,18 @@ export class Inventory {
    * `available >= 0` check aborts it if any item would oversell. The (order, product) key makes it idempotent. An
    * order already released is refused (`409 reservation_closed`), also when its release wins a race with this.
    */
-  reserve(orderId: string, items: ItemRequest[], fault?: Fault): Promise<Reservation> {
+  reserve(orderId: string, items: ItemRequest[]): Promise<Reservation> {
     const attributes = { 'order.id': orderId, 'items.count': items.length }
-    return inSpan(this.tracer, 'inventory.reserve', { attributes }, async (span) => {
-      await obey(fault, span)
+    return inSpan(this.deps.tracer, 'inventory.reserve', { attributes }, async (span) => {
+      await this.deps.faults.slowDown('inventory')
       const existing = await this.reservationOf(orderId)
       if (existing) return openOrSold(existing)
       await this.stockOf(items)
       assertTimeLeft()
       const now = new Date()
       try {
-        await this.db.batch([
-          this.db.insert(reservations).values(
+        await this.deps.db.batch([
+          this.deps.db.insert(reservations).values(
             items.map((item) => ({
               orderId,
               productId: item.id,
@@ -106,7 +91,7 @@ export class Inventory {
             })),
           ),
           ...items.map((item) =>
-            this.db
+            this.deps.db
               .update(products)
               .set({ available: sql`${products.available} - ${item.quantity}` })
               .where(eq(products.id, item.id)),
@@ -130,40 +115,50 @@ export class Inventory {
    * a reservation already released or committed is left as it is.
    */
   release(orderId: string): Promise<Reservation | undefined> {
-    return inSpan(this.tracer, 'inventory.release', { attributes: { 'order.id': orderId } }, async () => {
+    return inSpan(this.deps.tracer, 'inventory.release', { attributes: { 'order.id': orderId } }, async () => {
       const open = and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved'))
-      await this.db.batch([
-        this.db
+      await this.deps.db.batch([
+        this.deps.db
           .update(products)
           .set({
             available: sql`${products.available} + (select ${reservations.quantity} from ${reservations}
               where ${reservations.orderId} = ${orderId} and ${reservations.productId} = ${products.id} and ${reservations.status} = 'reserved')`,
           })
-          .where(inArray(products.id, this.db.select({ id: reservations.productId }).from(reservations).where(open))),
-        this.db.update(reservations).set({ status: 'released', updatedAt: new Date() }).where(open),
-        this.db.insert(releasedOrders).values({ orderId, releasedAt: new Date() }).onConflictDoNothing(),
+          .where(
+            inArray(products.id, this.deps.db.select({ id: reservations.productId }).from(reservations).where(open)),
+          ),
+        this.deps.db.update(reservations).set({ status: 'released', updatedAt: new Date() }).where(open),
+        this.deps.db.insert(releasedOrders).values({ orderId, releasedAt: new Date() }).onConflictDoNothing(),
       ])
       return this.reservationOf(orderId)
     })
   }
 
-  /** Marks the reserved stock as sold once the order is paid. */
-  commit(orderId: string): Promise<Reservation | undefined> {
-    return inSpan(this.tracer, 'inventory.commit', { attributes: { 'order.id': orderId } }, async () => {
-      await this.db
+  /**
+   * Marks the reserved stock as sold once the order is paid: one statement for all the order's rows, so it cannot
+   * interleave with a release. A reservation that is not held (released, or never made) is `409 reservation_closed`:
+   * an order is never completed without its stock.
+   */
+  commit(orderId: string): Promise<Reservation> {
+    return inSpan(this.deps.tracer, 'inventory.commit', { attributes: { 'order.id': orderId } }, async () => {
+      await this.deps.db
         .update(reservations)
         .set({ status: 'committed', updatedAt: new Date() })
         .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved')))
-      return this.reservationOf(orderId)
+      const reservation = await this.reservationOf(orderId)
+      if (reservation?.status !== 'committed') {
+        throw new AppError(409, 'reservation_closed', `order ${orderId} holds no reservation to commit`)
+      }
+      return reservation
     })
   }
 
   private async wasReleased(orderId: string): Promise<boolean> {
-    return (await this.db.select().from(releasedOrders).where(eq(releasedOrders.orderId, orderId))).length > 0
+    return (await this.deps.db.select().from(releasedOrders).where(eq(releasedOrders.orderId, orderId))).length > 0
   }
 
   async reservationOf(orderId: string): Promise<Reservation | undefined> {
-    const rows = await this.db.select().from(reservations).where(eq(reservations.orderId, orderId))
+    const rows = await this.deps.db.select().from(reservations).where(eq(reservations.orderId, orderId))
     if (rows.length === 0) return undefined
     return {
       orderId,
@@ -175,7 +170,7 @@ export class Inventory {
   /** Stock and price of the items; `404 unknown_item` names any id the catalogue does not have. */
   private async stockOf(items: ItemRequest[]) {
     const ids = items.map((item) => item.id)
-    const rows = await this.db.select().from(products).where(inArray(products.id, ids))
+    const rows = await this.deps.db.select().from(products).where(inArray(products.id, ids))
     const stock = new Map(rows.map((row) => [row.id, row]))
     const unknownItems = ids.filter((id) => !stock.has(id))
     if (unknownItems.length > 0)
@@ -189,13 +184,6 @@ function assertInStock(items: ItemRequest[], stock: Map<string, { available: num
   if (unavailableItems.length > 0) {
     throw new AppError(409, 'insufficient_inventory', 'not enough stock for some items', { unavailableItems })
   }
-}
-
-/** The inventory's only fault is `slow:<ms>`: the check or the reservation takes that much longer. */
-async function obey(fault: Fault | undefined, span: Span): Promise<void> {
-  if (fault?.kind !== 'slow') return
-  span.setAttribute('fault.injected', fault.value)
-  await sleep(fault.ms)
 }
 
 /** A repeated reservation is answered with the first; one already released is not a reservation any more. */

@@ -1,4 +1,5 @@
 import { drizzle } from 'drizzle-orm/libsql'
+import { faultsFrom } from '../../shared/faults.ts'
 import { requireDatabase, type ServiceDefinition } from '../../shared/service.ts'
 import { createInventoryApp } from './app.ts'
 import { Inventory } from './domain.ts'
@@ -8,8 +9,9 @@ export const inventoryService: ServiceDefinition = {
   name: 'inventory',
   migrations: 'drizzle/inventory',
   create(context) {
-    const { tracer } = context.telemetry
-    const inventory = new Inventory(drizzle(requireDatabase(context), { schema }), tracer)
-    return createInventoryApp({ inventory, telemetry: context.telemetry, env: context.env })
+    const { env, telemetry } = context
+    const db = drizzle(requireDatabase(context), { schema })
+    const inventory = new Inventory({ db, tracer: telemetry.tracer, faults: faultsFrom(env) })
+    return createInventoryApp({ inventory, telemetry, env })
   },
 }

@@ -1,33 +1,11 @@
 import { type Context, context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { CancelledError } from '../../shared/concurrency.ts'
-import { numberSetting } from '../../shared/config.ts'
-import { requestDeadline } from '../../shared/deadline.ts'
 import { AppError, toAppError } from '../../shared/errors.ts'
-import type { Env } from '../../shared/telemetry/config.ts'
 import { inSpan, markError } from '../../shared/telemetry/span.ts'
-import { placeOrderSchema } from './app.ts'
-import type { Attempt, Order, Orders, PlaceOrder } from './domain.ts'
-
-/** The most orders one batch may hold; the gateway refuses a bigger batch, and lines past it are not processed. */
-export const MAX_BATCH_ORDERS = 100
-
-/**
- * A batch gets `BATCH_DEADLINE_MS` (default 30 s) rather than a single request's deadline, on the gateway and on the
- * order service alike; a caller's shorter budget still wins.
- */
-export const batchDeadline = (env: Env) => requestDeadline(numberSetting(env, 'BATCH_DEADLINE_MS', 30_000))
-
-/**
- * What became of one order of a batch: paid, the error code that stopped it, or still in progress (a repeated
- * `requestId` whose first request had not finished within the deadline); its own trace to look into.
- */
-export interface BatchOutcome {
-  index: number
-  status: 'paid' | 'failed' | 'in_progress'
-  orderId?: string
-  error?: { code: string; message: string }
-  traceId: string
-}
+import { invalidRequest, parseJson } from '../../shared/validation.ts'
+import { type BatchOutcome, MAX_BATCH_ORDERS, type Order, type PlaceOrder, placeOrderSchema } from './contract.ts'
+import type { Begun, Orders } from './domain.ts'
+import type { Progress } from './saga.ts'
 
 /** One order on its way through the stages, with its own span and trace context. */
 interface Entry {
@@ -36,7 +14,9 @@ interface Entry {
   span: Span
   context: Context
   request?: PlaceOrder
-  attempt?: Attempt
+  /** Once recorded: the order and how far it got; a repeated request's answer has no progress. */
+  begun?: Begun
+  progress?: Progress
   outcome?: BatchOutcome
 }
 
@@ -74,10 +54,20 @@ export class BatchImport {
         }
         entry.span.end()
       }
-      const fail = (entry: Entry, error: unknown) =>
-        finish(entry, { status: 'failed', orderId: entry.attempt?.order.id, error: describe(error) })
-      const paid = (entry: Entry, order: Order) =>
-        finish(entry, { status: order.status === 'paid' ? 'paid' : 'in_progress', orderId: order.id })
+      const fail = (entry: Entry, error: unknown) => {
+        const orderId = entry.begun?.order.id ?? (toAppError(error).details?.orderId as string | undefined)
+        const inProgress = toAppError(error).code === 'request_in_progress'
+        finish(
+          entry,
+          inProgress ? { status: 'in_progress', orderId } : { status: 'failed', orderId, error: describe(error) },
+        )
+      }
+      const paid = (entry: Entry, order: Order) => finish(entry, { status: 'paid', orderId: order.id })
+      /** Settles a recorded order (paid, or the error that cancelled it); a repeated request is answered as it was. */
+      const settle = async (entry: Entry) => {
+        const begun = entry.begun!
+        paid(entry, begun.kind === 'answered' ? begun.order : await orders.settle(entry.progress!, entry.span))
+      }
 
       /** A stage: runs `work` in a span that is a child of the order's span; an order already done passes through. */
       const stage = (name: string, work: (entry: Entry, span: Span) => Promise<void>, cancellable = true) =>
@@ -105,15 +95,13 @@ export class BatchImport {
         entry.span.setAttributes({ 'user.id': entry.request.userId, 'items.count': entry.request.items.length })
       })
       const process = stage('process_order', async (entry, span) => {
-        entry.attempt = await orders.attempt(entry.request!, entry.span, signal)
-        if (entry.attempt.kind === 'failed') markError(span, entry.attempt.error)
+        entry.begun = await orders.begin(entry.request!, entry.span, signal)
+        if (entry.begun.kind === 'answered') return
+        entry.progress = await orders.advance(entry.begun.order)
+        if (entry.progress.failure !== undefined) markError(span, entry.progress.failure)
       })
       // Not cancellable: an order that got this far is recorded, and settling it is what ends its saga.
-      const notify = stage(
-        'notify_order',
-        async (entry) => paid(entry, await orders.settle(entry.attempt!, entry.span)),
-        false,
-      )
+      const notify = stage('notify_order', settle, false)
 
       const admit = (line: string, index: number): Entry => {
         const span = tracer.startSpan(
@@ -140,14 +128,8 @@ export class BatchImport {
         // done, every order still open ends, a recorded one settled, so none is left half-done.
         await Promise.allSettled(running)
         for (const entry of open) {
-          if (!entry.attempt) fail(entry, cancelled(signal))
-          else
-            await context
-              .with(entry.context, () => orders.settle(entry.attempt!, entry.span))
-              .then(
-                (order) => paid(entry, order),
-                (error) => fail(entry, error),
-              )
+          if (!entry.begun) fail(entry, cancelled(signal))
+          else await context.with(entry.context, () => settle(entry)).catch((error) => fail(entry, error))
         }
         batchSpan.setAttributes({
           'batch.size': outcomes.length,
@@ -201,16 +183,9 @@ function orderLines(
 }
 
 function parseOrder(line: string): PlaceOrder {
-  let json: unknown
-  try {
-    json = JSON.parse(line)
-  } catch {
-    throw new AppError(400, 'invalid_request', 'the line is not JSON')
-  }
-  const parsed = placeOrderSchema.safeParse(json)
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]!
-  throw new AppError(400, 'invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}`)
+  const parsed = placeOrderSchema.safeParse(parseJson(line, 'the line'))
+  if (!parsed.success) throw invalidRequest(parsed.error)
+  return parsed.data
 }
 
 function cancelled(signal: AbortSignal): CancelledError {

@@ -1,8 +1,7 @@
 import { hc } from 'hono/client'
 import { type Upstream, unwrap } from '../../shared/client.ts'
 import type { OrderApp } from './app.ts'
-import type { BatchOutcome } from './batch.ts'
-import type { Order, PlaceOrder } from './domain.ts'
+import type { BatchOutcome, Order, PlaceOrder } from './contract.ts'
 
 /** The order service as its callers see it. */
 export interface OrderApi {
@@ -20,6 +19,7 @@ export function createOrderClient({ baseUrl, fetch }: Upstream): OrderApi {
       const init = { body: ndjson, headers: { 'content-type': 'application/x-ndjson' }, signal }
       return (await unwrap<{ results: BatchOutcome[] }>('order', api.orders.batch.$post({}, { init }))).results
     },
-    get: (id) => unwrap('order', api.orders[':id'].$get({ param: { id } })),
+    // Encoded, so no id can change the path it is sent to.
+    get: (id) => unwrap('order', api.orders[':id'].$get({ param: { id: encodeURIComponent(id) } })),
   }
 }

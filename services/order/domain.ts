@@ -1,79 +1,41 @@
 import type { Span, Tracer } from '@opentelemetry/api'
-import { and, eq, inArray, lt, sql } from 'drizzle-orm'
-import type { LibSQLDatabase } from 'drizzle-orm/libsql'
-import { timeLeft, withoutDeadline } from '../../shared/deadline.ts'
+import { timeLeft } from '../../shared/deadline.ts'
 import { AppError, toAppError } from '../../shared/errors.ts'
-import type { Fault } from '../../shared/faults.ts'
+import type { Faults } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { sleep } from '../../shared/time.ts'
-import { type ItemRequest, toAmount, toCents } from '../../shared/types.ts'
-import type { InventoryApi } from '../inventory/client.ts'
-import type { PricedItem } from '../inventory/domain.ts'
-import type { PaymentApi } from '../payment/client.ts'
-import type { Outbox } from './outbox.ts'
+import type { ItemRequest } from '../../shared/types.ts'
+import type { Order, PlaceOrder } from './contract.ts'
 import type { Prechecks } from './prechecks.ts'
-import type * as schema from './schema.ts'
-import { type NotificationKind, type OrderStatus, orderItems, orders } from './schema.ts'
-
-export type OrderDb = LibSQLDatabase<typeof schema>
-
-export interface Order {
-  id: string
-  userId: string
-  items: PricedItem[]
-  totalAmount: number
-  status: OrderStatus
-  paymentId?: string
-  createdAt: string
-}
-
-export interface PlaceOrder {
-  userId: string
-  items: ItemRequest[]
-  /** The Idempotency-Key header or the body's requestId. */
-  requestId?: string
-}
+import type { Progress, Saga } from './saga.ts'
+import { type OrderStore, orderDocument, type StoredOrder } from './store.ts'
 
 export interface OrderDeps {
-  db: OrderDb
-  inventory: InventoryApi
-  payment: PaymentApi
+  store: OrderStore
+  saga: Saga
   prechecks: Prechecks
-  outbox: Outbox
   tracer: Tracer
-  /** The fault asked of the order service for the active request (`crash:<step>` in tests). */
-  fault?: () => Fault | undefined
-  /** Ends the process at once, as a crash would; runtimes without processes leave it out. */
+  /** `fault.order=crash:after_record` ends the process once the order is recorded. */
+  faults: Faults
   crash?: () => void
+  /** Orders in progress a user may have at once (`ORDER_MAX_OPEN_ORDERS`). */
+  maxOpenOrders: number
 }
-
-/** Points of the saga where a test can make the order service die (`fault.order=crash:<step>`). */
-export type SagaStep = 'after_record' | 'after_reserve' | 'after_payment' | 'before_compensation'
 
 /** An order still pending or reserved this long after its last change was interrupted: recovery resolves it. */
 export const DEFAULT_STALE_AFTER_MS = 30_000
 
-/** Statuses an order can still leave; paid and cancelled are final. */
-const UNSETTLED: OrderStatus[] = ['pending', 'reserved']
+export const DEFAULT_MAX_OPEN_ORDERS = 5
 
-/** How long a repeated request waits for the first one to finish before answering with the order as it stands. */
+/** How often a repeated request looks whether the first one has settled. */
 const SETTLE_POLL_MS = 50
 
-/**
- * Where an order stands once `attempt` is done: a repeated request already answered, an order charged and ready to
- * complete, or an order recorded that then failed and must be compensated.
- */
-export type Attempt =
-  | { kind: 'answered'; order: Order }
-  | { kind: 'charged'; order: Order; paymentId: string }
-  | { kind: 'failed'; order: Order; error: unknown }
+/** Where a request stands once it is recorded: answered already (a repeated request), or an order to take on. */
+export type Begun = { kind: 'answered'; order: Order } | { kind: 'recorded'; order: StoredOrder }
 
 /**
- * The order saga: pre-checks (stock, user, prices) → record the order → reserve inventory → charge → mark paid. A
- * failure after the record exists is compensated: the reservation is released and the order cancelled, keeping why.
- * Both ends write their notification to the outbox in the transaction that changes the status. An order left
- * half-way by a crash is resolved by `recover()`. `attempt` and `settle` are the two halves, apart for the batch
- * import's process and notify stages.
+ * Orders: pre-checks (stock, user, prices), then the order recorded, then the saga (`saga.ts`) takes it to paid or
+ * cancelled. A request, the batch import's stages and crash recovery all go through `Saga.resume`.
  */
 export class Orders {
   constructor(private readonly deps: OrderDeps) {}
@@ -84,298 +46,129 @@ export class Orders {
       'items.count': request.items.length,
       'request.id': request.requestId,
     }
-    return inSpan(this.deps.tracer, 'order_service.create_order', { attributes }, async (span) =>
-      this.settle(await this.attempt(request, span), span),
-    )
+    return inSpan(this.deps.tracer, 'order_service.create_order', { attributes }, async (span) => {
+      const begun = await this.begin(request, span)
+      if (begun.kind === 'answered') return begun.order
+      return this.settle({ order: begun.order }, span)
+    })
   }
 
   /**
-   * Everything up to the charge. Throws when nothing was recorded (a failed pre-check, the failure a repeated request
-   * got); a failure once the order exists is returned for `settle` to compensate. `signal` stops the pre-checks;
-   * once the order is recorded it is always taken to its end. `span` is the order's span, given its attributes.
+   * Everything up to the order's record: a repeated request is answered (the first answer, once it is final), a new
+   * one is checked and recorded. Throws when nothing was recorded (a failed pre-check, the user's open-order limit).
+   * `signal` stops the pre-checks; once recorded, an order is always taken to its end. `span` is the order's span.
    */
-  async attempt(request: PlaceOrder, span: Span, signal?: AbortSignal): Promise<Attempt> {
-    const { tracer, inventory, payment } = this.deps
-    const earlier = request.requestId ? await this.findByRequestId(request.userId, request.requestId) : undefined
-    if (earlier) return { kind: 'answered', order: await this.replay(earlier) }
+  async begin(request: PlaceOrder, span: Span, signal?: AbortSignal): Promise<Begun> {
+    const { store, tracer, prechecks } = this.deps
+    const earlier = request.requestId ? await store.findByRequestId(request.userId, request.requestId) : undefined
+    if (earlier) return { kind: 'answered', order: await this.replay(earlier, request) }
 
-    const priced = await this.deps.prechecks.run(request, signal)
-    const { order, created } = await inSpan(tracer, 'create_order_record', {}, () => this.record(request, priced))
-    span.setAttribute('order.id', order.id)
-    if (!created) return { kind: 'answered', order: await this.replay(order) }
-    span.setAttribute('order.total', order.totalAmount)
-    this.checkpoint('after_record')
+    const priced = await prechecks.run(request, signal)
+    const recorded = await inSpan(tracer, 'create_order_record', {}, () => this.record(request, priced))
+    span.setAttribute('order.id', recorded.order.id)
+    if (recorded.kind === 'answered') return recorded
+    span.setAttribute('order.total', recorded.order.totalAmount)
+    const fault = this.deps.faults.of('order')
+    if (fault?.kind === 'crash' && fault.step === 'after_record') this.deps.crash?.()
+    return recorded
+  }
 
-    try {
-      await inSpan(tracer, 'reserve_inventory', { attributes: { 'order.id': order.id } }, () =>
-        inventory.reserve(order.id, request.items),
-      )
-      await this.update(order.id, { status: 'reserved' })
-      this.checkpoint('after_reserve')
-      const charged = await inSpan(
-        tracer,
-        'create_payment',
-        { attributes: { 'order.id': order.id, amount: order.totalAmount } },
-        async (paymentSpan) => {
-          const result = await payment.create(order.id, order.totalAmount)
-          paymentSpan.setAttributes({ 'payment.id': result.id, 'payment.status': result.status })
-          return result
-        },
-      )
-      this.checkpoint('after_payment')
-      return { kind: 'charged', order, paymentId: charged.id }
-    } catch (error) {
-      return { kind: 'failed', order, error }
-    }
+  /** Goes forward with a recorded order, up to its charge or its first failure, without settling it. */
+  advance(order: StoredOrder): Promise<Progress> {
+    return this.deps.saga.resume({ order }, { settle: false })
+  }
+
+  /** Takes the order to its end and answers as `place` does: the paid order, or the error that cancelled it. */
+  async settle(progress: Progress, span: Span): Promise<Order> {
+    const { order, failure } = await this.deps.saga.resume(progress)
+    span.setAttribute('order.status', order.status)
+    if (order.status === 'paid') return orderDocument(order)
+    if (order.status === 'cancelled') throw order.failure ?? toAppError(failure)
+    // A service did not answer while the order was being settled: recovery finishes it; the answer says why.
+    throw failure
   }
 
   /**
-   * Completes a charged order (paid, stock sold) or compensates a failed one, then answers as `place` does. A failure
-   * that is not a definite answer (a timeout, a 5xx: the charge may have gone through) is checked against the
-   * payment service first, so a customer who paid never gets a cancelled order.
-   */
-  async settle(attempt: Attempt, span: Span): Promise<Order> {
-    if (attempt.kind === 'answered') return attempt.order
-    const { order } = attempt
-    const paymentId =
-      attempt.kind === 'charged' ? attempt.paymentId : await this.chargedDespite(order.id, attempt.error)
-    if (!paymentId) {
-      const error = attempt.kind === 'failed' ? attempt.error : undefined
-      this.checkpoint('before_compensation')
-      await this.compensate(order.id, toAppError(error))
-      span.setAttribute('order.status', 'cancelled')
-      throw error
-    }
-    // Once the customer has paid, nothing is compensated and no deadline cuts the completion short: a failure here
-    // leaves the order for recovery to complete.
-    const completed = await withoutDeadline(() =>
-      inSpan(this.deps.tracer, 'complete_order', { attributes: { 'order.id': order.id } }, () =>
-        this.complete(order.id, paymentId),
-      ),
-    )
-    // The order as stored (the same document every replay reads); read again only if another writer settled it first.
-    const paid = completed ?? (await this.get(order.id))
-    span.setAttribute('order.status', paid.status)
-    return paid
-  }
-
-  /**
-   * Resolves orders a crash left half-way (pending or reserved, untouched for `staleAfterMs`): completed if their
-   * payment went through, else cancelled with their reservation released. Safe to run at any time, repeatedly.
+   * Resolves orders a crash left half-way (still in progress, untouched for `staleAfterMs`) from where each stands:
+   * completed if its payment went through, else cancelled with its reservation released. An order whose compensation
+   * was interrupted keeps the error that started it. Safe to run at any time, repeatedly.
    */
   async recover(staleAfterMs = DEFAULT_STALE_AFTER_MS): Promise<number> {
-    const stale = await this.deps.db
-      .select({ id: orders.id, status: orders.status })
-      .from(orders)
-      .where(and(inArray(orders.status, UNSETTLED), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
-    for (const { id, status } of stale) {
-      await inSpan(
-        this.deps.tracer,
-        'order_service.recover_order',
-        { root: true, attributes: { 'order.id': id, 'order.status': status } },
-        async (span) => {
-          const payment = await this.deps.payment.findByOrder(id)
-          span.setAttribute('payment.status', payment?.status ?? 'none')
-          if (payment?.status === 'succeeded') {
-            await this.complete(id, payment.id)
-            span.setAttribute('order.status', 'paid')
-          } else {
-            await this.compensate(
-              id,
-              new AppError(503, 'upstream_unavailable', 'the order was interrupted and has been cancelled'),
-            )
-            span.setAttribute('order.status', 'cancelled')
-          }
-        },
-      )
+    const { store, saga, tracer } = this.deps
+    const interrupted = await store.interrupted(staleAfterMs)
+    for (const order of interrupted) {
+      const attributes = { 'order.id': order.id, 'order.status': order.status }
+      await inSpan(tracer, 'order_service.recover_order', { root: true, attributes }, async (span) => {
+        const failure =
+          order.failure ?? new AppError(503, 'upstream_unavailable', 'the order was interrupted and has been cancelled')
+        const settled = await saga.resume({ order, failure })
+        span.setAttribute('order.status', settled.order.status)
+      })
     }
-    return stale.length
+    return interrupted.length
   }
 
   async get(id: string): Promise<Order> {
-    const order = await this.findById(id)
+    const order = await this.deps.store.findById(id)
     if (!order) throw new AppError(404, 'order_not_found', `order ${id} not found`)
-    const { failure: _, ...answer } = order
-    return answer
+    return orderDocument(order)
   }
 
-  /** The order's payment id if it was charged although the saga saw `error`; never for a definite 4xx answer. */
-  private async chargedDespite(orderId: string, error: unknown): Promise<string | undefined> {
-    if (toAppError(error).status < 500) return undefined
-    const payment = await withoutDeadline(() => this.deps.payment.findByOrder(orderId)).catch(() => undefined)
-    return payment?.status === 'succeeded' ? payment.id : undefined
-  }
-
-  /** Marks the reserved stock sold, then the order paid, so a paid order always has its stock sold. */
-  private async complete(orderId: string, paymentId: string): Promise<Order | undefined> {
-    await this.deps.inventory.commit(orderId)
-    return this.changeStatus(orderId, { status: 'paid', paymentId }, 'order.paid')
-  }
-
-  /**
-   * Settles the order (paid or cancelled) and records the notification announcing it, in one transaction; returns
-   * the settled order, the document the notification carries. An order already settled (by recovery, or a
-   * concurrent completion) is left as it is and nothing is returned: settling is one-way.
-   */
-  private async changeStatus(
-    id: string,
-    fields: Partial<typeof orders.$inferInsert>,
-    kind: NotificationKind,
-  ): Promise<Order | undefined> {
-    const { failure: _, ...current } = (await this.findById(id))!
-    if (!UNSETTLED.includes(current.status)) return undefined
-    const settled = orderDocument({
-      ...current,
-      status: fields.status ?? current.status,
-      paymentId: fields.paymentId ?? current.paymentId,
-    })
-    const { db, outbox } = this.deps
-    await db.batch([this.update(id, fields), outbox.record(id, kind, settled)])
-    return settled
-  }
-
-  /**
-   * Releases the order's stock and cancels it, free of the request's deadline (it must finish even when the
-   * request ran out of time); the error is kept so a replay of the request answers the same.
-   */
-  private compensate(orderId: string, error: AppError): Promise<void> {
-    return withoutDeadline(() =>
-      inSpan(
-        this.deps.tracer,
-        'compensate_order',
-        { attributes: { 'order.id': orderId, 'error.type': error.code } },
-        async () => {
-          await this.deps.inventory.release(orderId)
-          await this.changeStatus(
-            orderId,
-            {
-              status: 'cancelled',
-              failureStatus: error.status,
-              failureCode: error.code,
-              failureMessage: error.message,
-            },
-            'order.cancelled',
-          )
-        },
-      ),
-    )
-  }
-
-  /**
-   * The first answer to a request, given again: the order, or the error that cancelled it. A first request still
-   * in flight is waited for (within the deadline), so concurrent repeats all get the same answer.
-   */
-  private async replay(earlier: StoredOrder): Promise<Order> {
-    let order = earlier
-    while (UNSETTLED.includes(order.status) && (timeLeft() ?? 0) > SETTLE_POLL_MS) {
-      await sleep(SETTLE_POLL_MS)
-      order = (await this.findById(order.id))!
-    }
-    const { failure, ...answer } = order
-    if (failure) throw failure
-    return answer
-  }
-
-  private checkpoint(step: SagaStep): void {
-    const fault = this.deps.fault?.()
-    if (fault?.kind === 'crash' && fault.step === step) this.deps.crash?.()
-  }
-
-  /** Inserts the order and its items in one batch; when the request id is already taken, finds that order instead. */
-  private async record(request: PlaceOrder, priced: PricedItem[]): Promise<{ order: StoredOrder; created: boolean }> {
-    const now = new Date()
-    const id = crypto.randomUUID()
-    const totalCents = priced.reduce((sum, item) => sum + toCents(item.unitPrice) * item.quantity, 0)
-    const { db } = this.deps
+  /** Records the order, within the user's open-order limit; a request id taken meanwhile answers as a replay. */
+  private async record(request: PlaceOrder, priced: Parameters<OrderStore['insert']>[1]): Promise<Begun> {
+    const { store, maxOpenOrders } = this.deps
+    let order: StoredOrder | undefined
     try {
-      await db.batch([
-        db.insert(orders).values({
-          id,
-          userId: request.userId,
-          status: 'pending',
-          totalCents,
-          idempotencyKey: request.requestId,
-          createdAt: now,
-          updatedAt: now,
-        }),
-        db.insert(orderItems).values(
-          priced.map((item) => ({
-            orderId: id,
-            productId: item.id,
-            quantity: item.quantity,
-            unitPriceCents: toCents(item.unitPrice),
-          })),
-        ),
-      ])
+      order = await store.insert(request, priced, maxOpenOrders)
     } catch (error) {
       // A concurrent request with the same id recorded its order first: that one is the answer.
-      const earlier = request.requestId ? await this.findByRequestId(request.userId, request.requestId) : undefined
-      if (earlier) return { order: earlier, created: false }
-      throw error
+      const earlier = request.requestId ? await store.findByRequestId(request.userId, request.requestId) : undefined
+      if (!earlier) throw error
+      return { kind: 'answered', order: await this.replay(earlier, request) }
     }
-    const order = {
-      id,
-      userId: request.userId,
-      items: priced,
-      totalAmount: toAmount(totalCents),
-      status: 'pending' as const,
-      createdAt: now.toISOString(),
+    if (!order) {
+      throw new AppError(403, 'user_not_allowed', `user ${request.userId} has ${maxOpenOrders} orders in progress`, {
+        reason: 'too_many_open_orders',
+        limit: maxOpenOrders,
+      })
     }
-    return { order, created: true }
+    return { kind: 'recorded', order }
   }
 
-  private async findById(id: string): Promise<StoredOrder | undefined> {
-    const row = await this.deps.db.query.orders.findFirst({ where: eq(orders.id, id) })
-    return row && this.withItems(row)
-  }
-
-  private async findByRequestId(userId: string, requestId: string): Promise<StoredOrder | undefined> {
-    const row = await this.deps.db.query.orders.findFirst({
-      where: and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)),
-    })
-    return row && this.withItems(row)
-  }
-
-  private async withItems(row: typeof orders.$inferSelect): Promise<StoredOrder> {
-    // rowid keeps the items in the order the customer listed them.
-    const items = await this.deps.db.select().from(orderItems).where(eq(orderItems.orderId, row.id)).orderBy(sql`rowid`)
-    return {
-      ...orderDocument({
-        id: row.id,
-        userId: row.userId,
-        items: items.map((item) => ({
-          id: item.productId,
-          quantity: item.quantity,
-          unitPrice: toAmount(item.unitPriceCents),
-        })),
-        totalAmount: toAmount(row.totalCents),
-        status: row.status,
-        paymentId: row.paymentId ?? undefined,
-        createdAt: row.createdAt.toISOString(),
-      }),
-      failure: row.failureCode
-        ? new AppError(
-            row.failureStatus as AppError['status'],
-            row.failureCode as AppError['code'],
-            row.failureMessage ?? '',
-          )
-        : undefined,
+  /**
+   * The first answer to a request, given again: the paid order, or the error that cancelled it. A first request
+   * still in flight is waited for within the deadline, then answered `409 request_in_progress`, never with an order
+   * that is not final. The same key with other items is `422 idempotency_key_reused`.
+   */
+  private async replay(earlier: StoredOrder, request: PlaceOrder): Promise<Order> {
+    if (!sameItems(earlier.items, request.items)) {
+      throw new AppError(422, 'idempotency_key_reused', 'this idempotency key was used for another order', {
+        orderId: earlier.id,
+      })
     }
-  }
-
-  /** Moves an unsettled order on; the guard keeps a late writer from reopening a paid or cancelled one. */
-  private update(id: string, fields: Partial<typeof orders.$inferInsert>) {
-    return this.deps.db
-      .update(orders)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(and(eq(orders.id, id), inArray(orders.status, UNSETTLED)))
+    let order = earlier
+    while (!isFinal(order) && (timeLeft() ?? 0) > SETTLE_POLL_MS) {
+      await sleep(SETTLE_POLL_MS)
+      order = (await this.deps.store.findById(order.id))!
+    }
+    if (!isFinal(order)) {
+      throw new AppError(409, 'request_in_progress', 'the first request with this key has not finished yet', {
+        orderId: order.id,
+      })
+    }
+    if (order.status === 'cancelled') throw order.failure ?? new AppError(503, 'upstream_unavailable', 'cancelled')
+    return orderDocument(order)
   }
 }
 
-type StoredOrder = Order & { failure?: AppError }
+const isFinal = (order: StoredOrder) => order.status === 'paid' || order.status === 'cancelled'
 
-/** An order in the one shape the API answers with (keys in this order, `paymentId` only once there is one). */
-function orderDocument({ paymentId, ...order }: Order): Order {
-  const { id, userId, items, totalAmount, status, createdAt } = order
-  return { id, userId, items, totalAmount, status, ...(paymentId ? { paymentId } : {}), createdAt }
+/** The same items in the same quantities, in any order. */
+function sameItems(stored: ItemRequest[], requested: ItemRequest[]): boolean {
+  const key = (items: ItemRequest[]) =>
+    items
+      .map((item) => `${item.id}\u0000${item.quantity}`)
+      .sort()
+      .join('\u0001')
+  return key(stored) === key(requested)
 }

@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { spanContextOf, traceparentOf } from '../../shared/telemetry/propagation.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
-import type { OrderDb } from './domain.ts'
+import type { OrderDb } from './database.ts'
 import { type NotificationKind, outbox } from './schema.ts'
 
 /** What the delivery loop sends: the receiver de-duplicates on `id` (also sent as `Idempotency-Key`). */
@@ -51,21 +51,16 @@ export class Outbox {
   constructor(private readonly deps: { db: OrderDb; tracer: Tracer; sink: NotificationSink }) {}
 
   /**
-   * Inserts the notification of `kind` for the order, with the active span's `traceparent`; a second one of the
-   * same kind for the order is ignored. Not run alone: it goes into the batch that changes the status.
+   * The statement that records the notification of `kind` for the order, with the active span's `traceparent`. It
+   * goes into a batch right after the status change it announces, and inserts only if that change touched a row
+   * (SQLite's `changes()`): an order another writer settled first announces nothing here.
    */
-  record(orderId: string, kind: NotificationKind, order: unknown) {
-    return this.deps.db
-      .insert(outbox)
-      .values({
-        id: crypto.randomUUID(),
-        orderId,
-        kind,
-        payload: order,
-        traceparent: traceparentOf(),
-        createdAt: new Date(),
-      })
-      .onConflictDoNothing()
+  recordIfChanged(orderId: string, kind: NotificationKind, order: unknown) {
+    return this.deps.db.run(sql`
+      insert into ${outbox} (id, order_id, kind, payload, traceparent, created_at)
+      select ${crypto.randomUUID()}, ${orderId}, ${kind}, ${JSON.stringify(order)}, ${traceparentOf() ?? null}, ${Date.now()}
+      where changes() > 0
+      on conflict do nothing`)
   }
 
   /**

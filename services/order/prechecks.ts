@@ -1,25 +1,20 @@
-import { type Tracer, trace } from '@opentelemetry/api'
-import { and, count, eq, inArray } from 'drizzle-orm'
+import type { Tracer } from '@opentelemetry/api'
 import { inParallel, inSequence, mapConcurrent, orAbort } from '../../shared/concurrency.ts'
 import { AppError } from '../../shared/errors.ts'
-import type { Fault } from '../../shared/faults.ts'
+import type { Faults } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
-import { sleep } from '../../shared/time.ts'
-import { type ItemRequest, toAmount, toCents } from '../../shared/types.ts'
+import { type ItemRequest, toAmount } from '../../shared/types.ts'
 import type { InventoryApi } from '../inventory/client.ts'
-import type { PricedItem } from '../inventory/domain.ts'
-import type { OrderDb, PlaceOrder } from './domain.ts'
-import { orders } from './schema.ts'
+import type { PricedItem } from '../inventory/contract.ts'
+import { type PlaceOrder, totalCents } from './contract.ts'
 
-/** `parallel`: the checks run at once, so they take as long as the slowest; `sequential`: one after another (the seed). */
+/** `parallel`: the checks run at once, so they take as long as the slowest; `sequential`: one after another. */
 export type PrecheckMode = 'parallel' | 'sequential'
 
 export interface PrecheckSettings {
   mode: PrecheckMode
   /** Users refused outright (`ORDER_USER_BLOCKLIST`). */
   blockedUsers: ReadonlySet<string>
-  /** A user with this many orders still in progress is refused another (`ORDER_MAX_OPEN_ORDERS`). */
-  maxOpenOrders: number
   /** How many items are priced at once (`ORDER_PRICE_CONCURRENCY`). */
   priceConcurrency: number
 }
@@ -27,24 +22,22 @@ export interface PrecheckSettings {
 export const DEFAULT_PRECHECKS: PrecheckSettings = {
   mode: 'parallel',
   blockedUsers: new Set(),
-  maxOpenOrders: 5,
   priceConcurrency: 4,
 }
 
 export interface PrecheckDeps {
-  db: OrderDb
   inventory: InventoryApi
   tracer: Tracer
   settings: PrecheckSettings
-  /** The fault asked of the user check for the active request (`fault.user=slow:<ms>`). */
-  userFault?: () => Fault | undefined
+  /** `fault.user=slow:<ms>` slows the user check. */
+  faults: Faults
 }
 
 /**
  * The checks an order passes before anything is written, independent of each other: stock (`check_inventory`), the
  * user (`validate_user`) and the price of each item (`calculate_price`). Either mode gives the same answer: in
  * parallel the failure reported is that of the first check in this order, as the sequential run would report it.
- * The stock check also answers prices; they are not used: prices come from the per-item pricing, the seed's
+ * The stock check also answers prices; they are not used: prices come from the per-item pricing, a
  * fan-out/fan-in (one `price_item` span per item), which is where a pricing rule (discounts, currency) belongs.
  */
 export class Prechecks {
@@ -68,26 +61,14 @@ export class Prechecks {
     return priced
   }
 
-  /** Refuses a blocklisted user, or one with too many orders still in progress (`403 user_not_allowed`). */
+  /**
+   * Refuses a blocklisted user (`403 user_not_allowed`). The limit of orders in progress is held where the order is
+   * recorded, in the same statement, so concurrent orders cannot all slip under it.
+   */
   private async validateUser(userId: string): Promise<void> {
-    const { db, settings } = this.deps
-    const fault = this.deps.userFault?.()
-    if (fault?.kind === 'slow') {
-      trace.getActiveSpan()?.setAttribute('fault.injected', fault.value)
-      await sleep(fault.ms)
-    }
-    if (settings.blockedUsers.has(userId)) {
+    await this.deps.faults.slowDown('user')
+    if (this.deps.settings.blockedUsers.has(userId)) {
       throw new AppError(403, 'user_not_allowed', `user ${userId} may not place orders`, { reason: 'blocklisted' })
-    }
-    const [open] = await db
-      .select({ n: count() })
-      .from(orders)
-      .where(and(eq(orders.userId, userId), inArray(orders.status, ['pending', 'reserved'])))
-    if ((open?.n ?? 0) >= settings.maxOpenOrders) {
-      throw new AppError(403, 'user_not_allowed', `user ${userId} has ${open!.n} orders in progress already`, {
-        reason: 'too_many_open_orders',
-        openOrders: open!.n,
-      })
     }
   }
 
@@ -114,10 +95,7 @@ export class Prechecks {
           ),
         signal,
       )
-      span.setAttribute(
-        'order.total',
-        toAmount(priced.reduce((sum, item) => sum + toCents(item.unitPrice) * item.quantity, 0)),
-      )
+      span.setAttribute('order.total', toAmount(totalCents(priced)))
       return priced
     })
   }

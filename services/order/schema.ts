@@ -1,8 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
-/** pending: recorded; reserved: stock held; paid: done; cancelled: failed after it was recorded, stock released. */
-export const orderStatuses = ['pending', 'reserved', 'paid', 'cancelled'] as const
-export type OrderStatus = (typeof orderStatuses)[number]
+import { orderStatuses } from './contract.ts'
 
 export const orders = sqliteTable(
   'orders',

@@ -1,25 +1,29 @@
 import { drizzle } from 'drizzle-orm/libsql'
 import { numberSetting } from '../../shared/config.ts'
-import { activeFault } from '../../shared/faults.ts'
+import { faultsFrom } from '../../shared/faults.ts'
 import { requireDatabase, type ServiceDefinition } from '../../shared/service.ts'
 import { tracedFetch } from '../../shared/telemetry/fetch.ts'
 import { createInventoryClient } from '../inventory/client.ts'
 import { createPaymentClient } from '../payment/client.ts'
 import { createOrderApp } from './app.ts'
 import { BatchImport } from './batch.ts'
-import { DEFAULT_STALE_AFTER_MS, Orders } from './domain.ts'
+import { DEFAULT_MAX_OPEN_ORDERS, DEFAULT_STALE_AFTER_MS, Orders } from './domain.ts'
 import { logSink, Outbox, webhookSink } from './outbox.ts'
 import { DEFAULT_PRECHECKS, Prechecks } from './prechecks.ts'
+import { Saga } from './saga.ts'
 import * as schema from './schema.ts'
+import { OrderStore } from './store.ts'
 
 export const orderService: ServiceDefinition = {
   name: 'order',
   migrations: 'drizzle/order',
   create(context) {
-    const { tracer } = context.telemetry
-    const { env } = context
+    const { env, telemetry, crash } = context
+    const { tracer } = telemetry
     const db = drizzle(requireDatabase(context), { schema })
+    const faults = faultsFrom(env)
     const inventory = createInventoryClient(context.upstream('inventory'))
+    const payment = createPaymentClient(context.upstream('payment'))
     const webhook = env.NOTIFY_WEBHOOK_URL
     const outbox = new Outbox({
       db,
@@ -32,10 +36,11 @@ export const orderService: ServiceDefinition = {
           )
         : logSink,
     })
+    const store = new OrderStore({ db, outbox })
     const prechecks = new Prechecks({
-      db,
       inventory,
       tracer,
+      faults,
       settings: {
         mode: env.ORDER_PRECHECKS === 'sequential' ? 'sequential' : 'parallel',
         blockedUsers: new Set(
@@ -44,30 +49,22 @@ export const orderService: ServiceDefinition = {
             .map((user) => user.trim())
             .filter(Boolean),
         ),
-        maxOpenOrders: numberSetting(env, 'ORDER_MAX_OPEN_ORDERS', DEFAULT_PRECHECKS.maxOpenOrders),
         priceConcurrency: Math.max(
           1,
           numberSetting(env, 'ORDER_PRICE_CONCURRENCY', DEFAULT_PRECHECKS.priceConcurrency),
         ),
       },
-      userFault: () => activeFault(env, 'user'),
     })
     const orders = new Orders({
-      db,
-      inventory,
-      payment: createPaymentClient(context.upstream('payment')),
+      store,
+      saga: new Saga({ store, inventory, payment, tracer, faults, crash }),
       prechecks,
-      outbox,
       tracer,
-      fault: () => activeFault(env, 'order'),
-      crash: context.crash,
+      faults,
+      crash,
+      maxOpenOrders: numberSetting(env, 'ORDER_MAX_OPEN_ORDERS', DEFAULT_MAX_OPEN_ORDERS),
     })
-    const app = createOrderApp({
-      orders,
-      batch: new BatchImport({ orders, tracer }),
-      telemetry: context.telemetry,
-      env,
-    })
+    const app = createOrderApp({ orders, batch: new BatchImport({ orders, tracer }), telemetry, env })
     return {
       fetch: app.fetch,
       tasks: [

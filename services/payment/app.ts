@@ -1,21 +1,24 @@
-import { z } from 'zod'
 import { type AppBase, serviceApp } from '../../shared/app.ts'
 import { AppError } from '../../shared/errors.ts'
-import { activeFault } from '../../shared/faults.ts'
 import { validate } from '../../shared/validation.ts'
-import type { Payment, Payments } from './domain.ts'
-
-const paymentRequest = z.object({ orderId: z.string().min(1).max(64), amount: z.number().positive().max(1e9) })
+import { orderParam, type Payment, paymentRequest } from './contract.ts'
+import type { Payments } from './domain.ts'
 
 export function createPaymentApp({ payments, ...base }: AppBase & { payments: Payments }) {
-  return serviceApp(base)
+  return serviceApp(base, 'internal')
     .post('/payments', validate('json', paymentRequest), async (c) => {
       const { orderId, amount } = c.req.valid('json')
-      return c.json(await payments.create(orderId, amount, activeFault(base.env, 'payment')), 201)
+      return c.json(await payments.create(orderId, amount), 201)
     })
-    .get('/payments/:id', async (c) => c.json(found(await payments.get(c.req.param('id')))))
-    .get('/payments', validate('query', z.object({ orderId: z.string().min(1).max(64) })), async (c) =>
+    .get('/payments', validate('query', orderParam), async (c) =>
       c.json(found(await payments.byOrder(c.req.valid('query').orderId))),
+    )
+    .get('/payments/:id', async (c) => c.json(found(await payments.get(c.req.param('id')))))
+    .post('/orders/:orderId/payment/void', validate('param', orderParam), async (c) =>
+      c.json(await payments.void(c.req.valid('param').orderId)),
+    )
+    .post('/orders/:orderId/payment/refund', validate('param', orderParam), async (c) =>
+      c.json(found(await payments.refund(c.req.valid('param').orderId))),
     )
 }
 

@@ -1,6 +1,11 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
-export const paymentStatuses = ['pending', 'succeeded', 'declined', 'failed'] as const
+/**
+ * pending: being charged; succeeded: the money is taken; declined: the provider said no; failed: no answer after the
+ * retries (a new request may try again); voided: the order gave up first, no charge may succeed any more; refunded:
+ * a charge that went through after the void (or for an order that could not be completed), given back.
+ */
+export const paymentStatuses = ['pending', 'succeeded', 'declined', 'failed', 'voided', 'refunded'] as const
 export type PaymentStatus = (typeof paymentStatuses)[number]
 
 export const payments = sqliteTable('payments', {

@@ -1,5 +1,6 @@
 import { drizzle } from 'drizzle-orm/libsql'
 import { numberSetting } from '../../shared/config.ts'
+import { faultsFrom } from '../../shared/faults.ts'
 import { requireDatabase, type ServiceDefinition } from '../../shared/service.ts'
 import { createPaymentApp } from './app.ts'
 import { DEFAULT_RETRY_POLICY, Payments } from './domain.ts'
@@ -10,15 +11,20 @@ export const paymentService: ServiceDefinition = {
   name: 'payment',
   migrations: 'drizzle/payment',
   create(context) {
-    const { env } = context
-    const { tracer } = context.telemetry
-    const provider = new SimulatedProvider(numberSetting(env, 'PAYMENT_PROVIDER_LATENCY_MS', 20))
-    const payments = new Payments(drizzle(requireDatabase(context), { schema }), provider, tracer, {
-      maxAttempts: numberSetting(env, 'PAYMENT_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
-      attemptTimeoutMs: numberSetting(env, 'PAYMENT_ATTEMPT_TIMEOUT_MS', DEFAULT_RETRY_POLICY.attemptTimeoutMs),
-      backoffMs: numberSetting(env, 'PAYMENT_BACKOFF_MS', DEFAULT_RETRY_POLICY.backoffMs),
-      deadlineMs: numberSetting(env, 'PAYMENT_DEADLINE_MS', DEFAULT_RETRY_POLICY.deadlineMs),
+    const { env, telemetry } = context
+    const faults = faultsFrom(env)
+    const payments = new Payments({
+      db: drizzle(requireDatabase(context), { schema }),
+      provider: new SimulatedProvider({ latencyMs: numberSetting(env, 'PAYMENT_PROVIDER_LATENCY_MS', 20), faults }),
+      tracer: telemetry.tracer,
+      faults,
+      policy: {
+        maxAttempts: numberSetting(env, 'PAYMENT_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
+        attemptTimeoutMs: numberSetting(env, 'PAYMENT_ATTEMPT_TIMEOUT_MS', DEFAULT_RETRY_POLICY.attemptTimeoutMs),
+        backoffMs: numberSetting(env, 'PAYMENT_BACKOFF_MS', DEFAULT_RETRY_POLICY.backoffMs),
+        deadlineMs: numberSetting(env, 'PAYMENT_DEADLINE_MS', DEFAULT_RETRY_POLICY.deadlineMs),
+      },
     })
-    return createPaymentApp({ payments, telemetry: context.telemetry, env: context.env })
+    return createPaymentApp({ payments, telemetry, env })
   },
 }

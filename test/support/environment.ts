@@ -28,6 +28,7 @@ export async function freshEnvironment(label: string) {
     COLLECTOR_PORT: String(ports.collector),
     SQLD_PORT: String(ports.sqld),
     OTEL_BSP_SCHEDULE_DELAY: '100',
+    SERVICE_TOKEN: crypto.randomUUID(),
   }
   return {
     ports,

@@ -31,7 +31,7 @@ export async function inProcessShop(
   options: { env?: Record<string, string>; interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>> } = {},
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-'))
-  const env = { FAULTS: 'on', PAYMENT_PROVIDER_LATENCY_MS: '1', ...options.env }
+  const env = { FAULTS: 'on', PAYMENT_PROVIDER_LATENCY_MS: '1', SERVICE_TOKEN: crypto.randomUUID(), ...options.env }
   const apps = {} as Record<ShopService, ServiceInstance>
   const databases = {} as Record<string, Client>
   const captures = [] as ReturnType<typeof captureTelemetry>[]
@@ -54,7 +54,7 @@ export async function inProcessShop(
         const base = direct(upstream as ShopService)
         return {
           baseUrl: `http://${upstream}.internal`,
-          fetch: upstreamFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base),
+          fetch: upstreamFetch(tracer, options.interpose?.[upstream as ShopService]?.(base) ?? base, env.SERVICE_TOKEN),
         }
       },
     })
@@ -62,6 +62,12 @@ export async function inProcessShop(
 
   return {
     apps,
+    /** A request straight to an internal service, with the services' credential, as another service sends it. */
+    internal(name: ShopService, request: Request) {
+      const withCredential = new Request(request)
+      withCredential.headers.set('authorization', `Bearer ${env.SERVICE_TOKEN}`)
+      return apps[name].fetch(withCredential)
+    },
     databases: databases as Record<'order' | 'inventory' | 'payment', Client>,
     /** A request to the gateway, as a user sends it. */
     request: (path: string, init?: RequestInit) =>

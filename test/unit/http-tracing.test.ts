@@ -11,7 +11,7 @@ const PARENT_ID = '00f067aa0ba902b7'
 /** A service that echoes the trace headers it receives, and one that calls it through the traced fetch. */
 function services() {
   const { telemetry, spans } = captureTelemetry('under-test')
-  const echo = serviceApp({ telemetry, env: {} }).get('/echo', (c) =>
+  const echo = serviceApp({ telemetry, env: {} }, 'public').get('/echo', (c) =>
     c.json({
       traceparent: c.req.header('traceparent'),
       tracestate: c.req.header('tracestate'),
@@ -19,7 +19,7 @@ function services() {
     }),
   )
   const downstream = tracedFetch(telemetry.tracer, async (input, init) => echo.fetch(new Request(input, init)))
-  const app = serviceApp({ telemetry, env: {} })
+  const app = serviceApp({ telemetry, env: {} }, 'public')
     .get('/items/:id', async (c) => c.json(await (await downstream('http://echo.internal/echo')).json()))
     .get('/conflict', () => {
       throw new AppError(409, 'insufficient_inventory', 'none left')
@@ -141,7 +141,7 @@ describe('traced fetch to the outside', () => {
       },
       { external: true },
     )
-    const app = serviceApp({ telemetry, env: {} }).get('/call-out', async (c) =>
+    const app = serviceApp({ telemetry, env: {} }, 'public').get('/call-out', async (c) =>
       c.text(await (await external('https://hooks.example.com/x')).text()),
     )
     await app.request('/call-out', {

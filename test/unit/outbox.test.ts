@@ -56,8 +56,10 @@ describe('outbox', () => {
     const response = await shop.placeOrder({ userId: 'u-atomic', items: [mouse] })
     // The order service's 500 reaches the user through the gateway as 503 upstream_unavailable.
     expect(response.status).toBe(503)
-    // Neither paid (complete failed) nor cancelled (the compensation's write failed the same way): recovery takes it.
-    expect(await shop.count('order', "select * from orders where user_id = 'u-atomic' and status = 'reserved'")).toBe(1)
+    // Charged, so never cancelled; not paid either, since that write failed: recovery completes it.
+    expect(await shop.count('order', "select * from orders where user_id = 'u-atomic' and status = 'completing'")).toBe(
+      1,
+    )
     expect(await shop.count('order', 'select * from outbox')).toBe(0)
 
     await shop.databases.order.execute('drop trigger outbox_refuses')

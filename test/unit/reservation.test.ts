@@ -14,7 +14,8 @@ describe('inventory reservation', () => {
     await shop.setStock('sku-dock', 20)
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        shop.apps.inventory.fetch(
+        shop.internal(
+          'inventory',
           post('/reservations', { orderId: `o-${i}`, items: [{ id: 'sku-dock', quantity: 1 }] }),
         ),
       ),
@@ -30,7 +31,8 @@ describe('inventory reservation', () => {
     const shop = await inProcessShop()
     await shop.setStock('sku-dock', 1)
     const mouse = await shop.stock('sku-mouse')
-    const answer = await shop.apps.inventory.fetch(
+    const answer = await shop.internal(
+      'inventory',
       post('/reservations', {
         orderId: 'o-1',
         items: [
@@ -49,7 +51,7 @@ describe('inventory reservation', () => {
     const before = await shop.stock('sku-mouse')
     const body = { orderId: 'o-same', items: [{ id: 'sku-mouse', quantity: 4 }] }
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => shop.apps.inventory.fetch(post('/reservations', body))),
+      Array.from({ length: 10 }, () => shop.internal('inventory', post('/reservations', body))),
     )
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201))
     expect(await shop.stock('sku-mouse')).toBe(before - 4)
@@ -58,18 +60,20 @@ describe('inventory reservation', () => {
   test('release gives stock back once; a committed reservation is not released', async () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
-    await shop.apps.inventory.fetch(
+    await shop.internal(
+      'inventory',
       post('/reservations', { orderId: 'o-r', items: [{ id: 'sku-mouse', quantity: 5 }] }),
     )
-    await shop.apps.inventory.fetch(
+    await shop.internal(
+      'inventory',
       post('/reservations', { orderId: 'o-c', items: [{ id: 'sku-mouse', quantity: 1 }] }),
     )
-    await shop.apps.inventory.fetch(post('/reservations/o-c/commit'))
+    await shop.internal('inventory', post('/reservations/o-c/commit'))
     for (let i = 0; i < 3; i++) {
-      const released = await shop.apps.inventory.fetch(post('/reservations/o-r/release'))
+      const released = await shop.internal('inventory', post('/reservations/o-r/release'))
       expect((await released.json()).reservation.status).toBe('released')
     }
-    const committed = await shop.apps.inventory.fetch(post('/reservations/o-c/release'))
+    const committed = await shop.internal('inventory', post('/reservations/o-c/release'))
     expect((await committed.json()).reservation.status).toBe('committed')
     expect(await shop.stock('sku-mouse')).toBe(before - 1)
   })
@@ -78,8 +82,9 @@ describe('inventory reservation', () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
     // The order gave up (its deadline passed) and compensated before its reservation reached the inventory.
-    expect((await shop.apps.inventory.fetch(post('/reservations/o-late/release'))).status).toBe(200)
-    const late = await shop.apps.inventory.fetch(
+    expect((await shop.internal('inventory', post('/reservations/o-late/release'))).status).toBe(200)
+    const late = await shop.internal(
+      'inventory',
       post('/reservations', { orderId: 'o-late', items: [{ id: 'sku-mouse', quantity: 3 }] }),
     )
     expect(late.status).toBe(409)
@@ -91,9 +96,9 @@ describe('inventory reservation', () => {
   test('a released reservation asked for again is refused, not reported as reserved', async () => {
     const shop = await inProcessShop()
     const body = { orderId: 'o-again', items: [{ id: 'sku-mouse', quantity: 1 }] }
-    expect((await shop.apps.inventory.fetch(post('/reservations', body))).status).toBe(201)
-    await shop.apps.inventory.fetch(post('/reservations/o-again/release'))
-    const again = await shop.apps.inventory.fetch(post('/reservations', body))
+    expect((await shop.internal('inventory', post('/reservations', body))).status).toBe(201)
+    await shop.internal('inventory', post('/reservations/o-again/release'))
+    const again = await shop.internal('inventory', post('/reservations', body))
     expect(again.status).toBe(409)
     expect((await again.json()).error.code).toBe('reservation_closed')
   })
