@@ -56,7 +56,8 @@ export async function unwrap<T>(
   const body = await response.json().catch(() => undefined)
   if (response.ok) return body as T
   const error = (body as ErrorBody | undefined)?.error
-  if (!error?.code || (response.status >= 500 && error.code === 'internal_error')) {
+  // A 401 means the services' credentials differ (a misconfiguration): to the caller, the service is unavailable.
+  if (!error?.code || (response.status >= 500 && error.code === 'internal_error') || response.status === 401) {
     throw new AppError(503, 'upstream_unavailable', `${service} service answered ${response.status}`)
   }
   throw new AppError(response.status as AppError['status'], error.code, error.message, error.details)

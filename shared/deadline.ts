@@ -38,6 +38,16 @@ export function withOwnDeadline<T>(ms: number, work: () => T): T {
   return context.with(context.active().setValue(DEADLINE, Date.now() + ms), work)
 }
 
+/**
+ * Runs `work` with `ms` less of the request's deadline (none outside a request), keeping that time for what must
+ * follow it: an order whose payment times out still has time to void it, release its stock and answer.
+ */
+export function withReserve<T>(ms: number, work: () => T): T {
+  const deadline = context.active().getValue(DEADLINE) as number | undefined
+  if (deadline === undefined) return work()
+  return context.with(context.active().setValue(DEADLINE, deadline - ms), work)
+}
+
 /** Aborts a call when the request's deadline passes and tells the callee how long it has. */
 export function deadlineFetch(base: Fetch): Fetch {
   return async function deadlineFetch(input, init) {

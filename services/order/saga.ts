@@ -1,5 +1,5 @@
 import { type Tracer, trace } from '@opentelemetry/api'
-import { withOwnDeadline } from '../../shared/deadline.ts'
+import { withOwnDeadline, withReserve } from '../../shared/deadline.ts'
 import { AppError, toAppError } from '../../shared/errors.ts'
 import type { Faults } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
@@ -14,6 +14,9 @@ export type Checkpoint = 'after_record' | 'after_reserve' | 'after_payment' | 'b
 
 /** Time each settling step (void, complete, compensate) has, whatever is left of the request's deadline. */
 export const SETTLE_DEADLINE_MS = 5000
+
+/** What going forward leaves of the request's deadline for settling and answering before the caller gives up. */
+export const SETTLE_RESERVE_MS = 300
 
 export interface SagaDeps {
   store: OrderStore
@@ -108,7 +111,7 @@ export class Saga {
       const forward = (status === 'pending' || status === 'reserved') && failure === undefined
       if (!forward && !settle) return { order, failure }
       try {
-        if (forward) order = await this.step(order, this.steps[status])
+        if (forward) order = await withReserve(SETTLE_RESERVE_MS, () => this.step(order, this.steps[status]))
         else if (status === 'pending' || status === 'reserved') order = await this.giveUp(order, failure)
         else order = await withOwnDeadline(SETTLE_DEADLINE_MS, () => this.step(order, this.steps[status]))
       } catch (error) {
@@ -137,8 +140,7 @@ export class Saga {
    * if the charge went through after all; otherwise it goes to `cancelling`, keeping the failure for replays.
    */
   private async giveUp(order: StoredOrder, failure: unknown): Promise<StoredOrder> {
-    this.checkpoint('before_compensation')
-    return withOwnDeadline(SETTLE_DEADLINE_MS, async () => {
+    const next = await withOwnDeadline(SETTLE_DEADLINE_MS, async () => {
       if (order.status === 'reserved') {
         const attributes = { 'order.id': order.id }
         const payment = await inSpan(this.deps.tracer, 'void_payment', { attributes }, async (span) => {
@@ -150,6 +152,8 @@ export class Saga {
       }
       return this.move(order, 'cancelling', { failure: toAppError(failure) })
     })
+    if (next.status === 'cancelling') this.checkpoint('before_compensation')
+    return next
   }
 
   /**

@@ -197,17 +197,23 @@ export class Payments {
     if (row) return toPayment(row)
     const current = (await this.get(payment.id))!
     if (fields.status === 'succeeded' && current.status === 'voided') {
-      return this.giveBack(payment.id, fields.providerReference!, 'voided', span)
+      return this.giveBack(payment.id, fields.providerReference!, 'voided', span, fields.attempts)
     }
     return current
   }
 
   /** Refunds a charge and marks the payment `refunded` (from `from`), with a `payment.refunded` event saying why. */
-  private async giveBack(id: string, reference: string, from: PaymentStatus, span: Span): Promise<Payment> {
+  private async giveBack(
+    id: string,
+    reference: string,
+    from: PaymentStatus,
+    span: Span,
+    attempts?: number,
+  ): Promise<Payment> {
     await this.deps.provider.refund(reference)
     const [row] = await this.deps.db
       .update(payments)
-      .set({ status: 'refunded', providerReference: reference, updatedAt: new Date() })
+      .set({ status: 'refunded', providerReference: reference, attempts, updatedAt: new Date() })
       .where(and(eq(payments.id, id), eq(payments.status, from)))
       .returning()
     span.addEvent('payment.refunded', {

@@ -41,7 +41,7 @@ export class SimulatedProvider implements PaymentProvider {
     return reference
   }
 
-  async refund(): Promise<void> {
+  async refund(_reference: string): Promise<void> {
     await sleep(this.deps.latencyMs)
   }
 }

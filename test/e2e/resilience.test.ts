@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { auditShop, stockOf } from '../support/audit.ts'
 import { rows, waitUntil } from '../support/environment.ts'
 import { STATUS } from '../support/otlp-json.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
@@ -11,6 +12,8 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
   const receiver = startOtlpReceiver()
   let shop: Awaited<ReturnType<typeof startProcesses>>
 
+  let initialStock: Record<string, number>
+
   beforeAll(async () => {
     shop = await startProcesses({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -22,6 +25,7 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
       ORDER_STALE_AFTER_MS: '2000',
       ORDER_RECOVERY_INTERVAL_MS: '200',
     })
+    initialStock = await stockOf(shop.database('inventory'))
   })
   afterAll(async () => {
     await shop?.stop()
@@ -111,7 +115,11 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
       { baggage: 'fault.payment=slow:200' },
       abort.signal,
     )
-    await Bun.sleep(150)
+    // Gone while the payment is under way: the order is recorded and its stock reserved.
+    const reserved = async () =>
+      (await rows(shop.database('order'), "select status from orders where user_id = 'u-gone'"))[0]?.status ===
+      'reserved'
+    expect(await waitUntil(reserved)).toBe(true)
     abort.abort()
     await expect(pending).rejects.toThrow()
     const settled = await waitUntil(
@@ -125,11 +133,13 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
     ).toEqual([])
   })
 
-  for (const [step, extraFault, ending] of [
-    ['after_record', '', 'cancelled'],
-    ['after_reserve', '', 'cancelled'],
-    ['after_payment', '', 'paid'],
-    ['before_compensation', ',fault.payment=decline', 'cancelled'],
+  // The error a cancelled order answers replays with: an interrupted order's, or the one that started an interrupted
+  // compensation.
+  for (const [step, extraFault, ending, failure] of [
+    ['after_record', '', 'cancelled', 'upstream_unavailable'],
+    ['after_reserve', '', 'cancelled', 'upstream_unavailable'],
+    ['after_payment', '', 'paid', null],
+    ['before_compensation', ',fault.payment=decline', 'cancelled', 'payment_declined'],
   ] as const) {
     test(`an order service killed ${step.replace('_', ' ')} is resolved at restart: ${ending}`, async () => {
       const stock = async () =>
@@ -149,7 +159,7 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
       const [interrupted] = await rows(shop.database('order'), 'select id, status from orders where user_id = ?', [
         userId,
       ])
-      expect(['pending', 'reserved']).toContain(String(interrupted!.status))
+      expect(['pending', 'reserved', 'completing', 'cancelling']).toContain(String(interrupted!.status))
 
       await shop.start('order')
       const orderId = String(interrupted!.id)
@@ -165,13 +175,33 @@ describe('faults, deadlines and recovery (real processes on Bun)', () => {
         'select status from reservations where order_id = ?',
         [orderId],
       )
+      const [payment] = await rows(shop.database('payment'), 'select status from payments where order_id = ?', [
+        orderId,
+      ])
+      const [settled] = await rows(shop.database('order'), 'select failure_code from orders where id = ?', [orderId])
+      expect(settled!.failure_code).toBe(failure)
       if (ending === 'paid') {
         expect(reservations.map((row) => row.status)).toEqual(['committed'])
+        expect(payment!.status).toBe('succeeded')
         expect(await stock()).toBe(before - 2)
       } else {
         expect(reservations.every((row) => row.status === 'released')).toBe(true)
+        expect(payment?.status ?? 'none').not.toBe('succeeded')
         expect(await stock()).toBe(before)
       }
     })
   }
+
+  test('after every fault above, the three databases agree: no charge without a paid order, no stock lost', async () => {
+    const settled = async () =>
+      (await rows(shop.database('order'), "select * from orders where status not in ('paid', 'cancelled')")).length ===
+      0
+    expect(await waitUntil(settled)).toBe(true)
+    const databases = {
+      order: shop.database('order'),
+      inventory: shop.database('inventory'),
+      payment: shop.database('payment'),
+    }
+    expect(await auditShop(databases, initialStock)).toEqual([])
+  })
 })

@@ -28,7 +28,12 @@ const definitions: Record<ShopService, ServiceDefinition> = {
  * `interpose` can replace how one service reaches another (a service that is down, a request that races).
  */
 export async function inProcessShop(
-  options: { env?: Record<string, string>; interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>> } = {},
+  options: {
+    env?: Record<string, string>
+    interpose?: Partial<Record<ShopService, (next: Fetch) => Fetch>>
+    /** A service built otherwise, e.g. payment charging through a provider the test holds. */
+    services?: Partial<Record<ShopService, ServiceDefinition>>
+  } = {},
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-'))
   const env = { FAULTS: 'on', PAYMENT_PROVIDER_LATENCY_MS: '1', SERVICE_TOKEN: crypto.randomUUID(), ...options.env }
@@ -40,7 +45,10 @@ export async function inProcessShop(
     async (input, init) =>
       apps[name].fetch(new Request(input, init))
 
-  for (const [name, definition] of Object.entries(definitions) as [ShopService, ServiceDefinition][]) {
+  for (const [name, definition] of Object.entries({ ...definitions, ...options.services }) as [
+    ShopService,
+    ServiceDefinition,
+  ][]) {
     const capture = captureTelemetry(name)
     captures.push(capture)
     const { tracer } = capture.telemetry
