@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { inProcessShop } from '../support/in-process.ts'
 import type { FlatSpan } from '../support/otlp-json.ts'
 import { STATUS } from '../support/otlp-json.ts'
@@ -26,6 +27,41 @@ async function placed(shop: Awaited<ReturnType<typeof inProcessShop>>, userId: s
     .sort((a, b) => Number(a.startNs - b.startNs))
   const checks = PRECHECKS.map((name) => children.find((span) => span.name === name)!)
   return { trace, order, children, checks }
+}
+
+/** A count a test can wait on: `reached(n)` resolves once it is at least `n`. */
+function tally() {
+  let value = 0
+  const waiting: { n: number; resolve: () => void }[] = []
+  return {
+    add() {
+      value++
+      for (const waiter of waiting) if (value >= waiter.n) waiter.resolve()
+    },
+    reached: (n: number) =>
+      new Promise<void>((resolve) => (value >= n ? resolve() : void waiting.push({ n, resolve }))),
+  }
+}
+
+/**
+ * A barrier on the charges the order service asks for: every `POST /payments` waits until `release()`, so the orders
+ * it belongs to stay reserved, in progress, for as long as the test needs. `onHeld` is told of each held call.
+ */
+function holdPayments(onHeld: () => void = () => {}) {
+  const { promise: released, resolve: release } = Promise.withResolvers<void>()
+  let held = 0
+  const payment =
+    (next: Fetch): Fetch =>
+    async (input, init) => {
+      const request = input instanceof Request ? input : new Request(input, init)
+      if (request.method === 'POST' && new URL(request.url).pathname === '/payments') {
+        held++
+        onHeld()
+        await released
+      }
+      return next(input, init)
+    }
+  return { interpose: { payment }, release, held: () => held }
 }
 
 const ms = (ns: bigint) => Number(ns) / 1e6
@@ -74,19 +110,19 @@ describe('pre-checks', () => {
   })
 
   test('the first item that fails to price cancels the others: their spans end ERROR, cancelled', async () => {
+    // Every other item's price is held until the order is answered: only cancelling them lets it answer.
+    const { promise: held, resolve: release } = Promise.withResolvers<void>()
     const shop = await inProcessShop({
       interpose: {
         inventory: (next) => async (input, init) => {
           const url = new Request(input, init).url
           if (url.endsWith('/products/sku-cable')) throw new TypeError('connection refused')
-          if (url.includes('/products/')) await Bun.sleep(300)
+          if (url.includes('/products/')) await held
           return next(input, init)
         },
       },
     })
-    const began = Date.now()
-    const response = await shop.placeOrder({ userId: 'u-fanout', items })
-    expect(Date.now() - began).toBeLessThan(300)
+    const response = await Promise.resolve(shop.placeOrder({ userId: 'u-fanout', items })).finally(() => release())
     expect(response.status).toBe(503)
     expect((await response.json()).error.code).toBe('upstream_unavailable')
     const trace = (await shop.spans()).filter((span) => span.traceId === response.headers.get('x-trace-id'))
@@ -121,20 +157,59 @@ describe('pre-checks', () => {
   })
 
   test('a user with too many orders in progress is refused another', async () => {
-    const shop = await inProcessShop({ env: { ORDER_MAX_OPEN_ORDERS: '2' } })
-    const slowPayment = { baggage: 'fault.payment=slow:300' }
+    const arrived = tally()
+    const payments = holdPayments(arrived.add)
+    const shop = await inProcessShop({ env: { ORDER_MAX_OPEN_ORDERS: '2' }, interpose: payments.interpose })
     const first = [
-      shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-mouse', quantity: 1 }] }, slowPayment),
-      shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-cable', quantity: 1 }] }, slowPayment),
+      shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-mouse', quantity: 1 }] }),
+      shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-cable', quantity: 1 }] }),
     ]
-    await Bun.sleep(150)
+    // Both are recorded and reserved, their charges held: two orders in progress.
+    await arrived.reached(2)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-busy' and status = 'reserved'")).toBe(2)
     const third = await shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-ssd', quantity: 1 }] })
     expect(third.status).toBe(403)
     expect(await third.json()).toMatchObject({
-      error: { code: 'user_not_allowed', details: { reason: 'too_many_open_orders', openOrders: 2 } },
+      error: { code: 'user_not_allowed', details: { reason: 'too_many_open_orders', limit: 2 } },
     })
+    expect(await shop.count('order', "select * from orders where user_id = 'u-busy'")).toBe(2)
+
+    payments.release()
     expect((await Promise.all(first)).map((response) => response.status)).toEqual([201, 201])
     expect((await shop.placeOrder({ userId: 'u-busy', items: [{ id: 'sku-ssd', quantity: 1 }] })).status).toBe(201)
+  })
+
+  test('the open-order limit holds under concurrency: of 50 orders at once, exactly the limit is recorded', async () => {
+    // Each order ends either answered (refused) or recorded with its charge held: once 50 did, all have been placed.
+    const placed = tally()
+    const payments = holdPayments(placed.add)
+    const shop = await inProcessShop({ env: { ORDER_MAX_OPEN_ORDERS: '5' }, interpose: payments.interpose })
+    const answered: Response[] = []
+    const pending = Array.from({ length: 50 }, () =>
+      Promise.resolve(shop.placeOrder({ userId: 'u-burst', items: [{ id: 'sku-cable', quantity: 1 }] })).then(
+        (response) => {
+          answered.push(response)
+          placed.add()
+          return response
+        },
+      ),
+    )
+    await placed.reached(50)
+    expect(payments.held()).toBe(5)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-burst'")).toBe(5)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-burst' and status = 'reserved'")).toBe(5)
+    expect(answered).toHaveLength(45)
+    for (const response of answered) {
+      expect(response.status).toBe(403)
+      expect(await response.json()).toMatchObject({
+        error: { code: 'user_not_allowed', details: { reason: 'too_many_open_orders', limit: 5 } },
+      })
+    }
+
+    payments.release()
+    const statuses = (await Promise.all(pending)).map((response) => response.status)
+    expect(statuses.filter((status) => status === 201)).toHaveLength(5)
+    expect(await shop.count('order', "select * from orders where user_id = 'u-burst' and status = 'paid'")).toBe(5)
   })
 
   test('in either mode the same bad order gets the same answer: the first failing check in list order', async () => {
