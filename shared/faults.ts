@@ -10,12 +10,15 @@ import { sleep } from './time.ts'
  * - `timeout`: every attempt hangs until it times out; `timeout:<n>`: only the first n attempts do
  * - `decline`: the payment provider declines
  * - `slow:<ms>`: the work takes ms longer (at most 60 s); `fault.user=slow:<ms>` slows the order service's user check
+ * - `late:<ms>`: the payment provider ignores the caller's timeout and charges after ms (at most 60 s): a charge that
+ *   succeeds after the order gave up on it
  * - `crash:<step>`: the order service dies at that step of the saga (tests of crash recovery)
  */
 export type Fault = { value: string } & (
   | { kind: 'timeout'; attempts: number }
   | { kind: 'decline' }
   | { kind: 'slow'; ms: number }
+  | { kind: 'late'; ms: number }
   | { kind: 'crash'; step: string }
 )
 
@@ -56,7 +59,9 @@ export function parseFault(value: string | undefined): Fault | undefined {
   if (kind === 'timeout')
     return { value, kind, attempts: arg && Number.isInteger(number) && number > 0 ? number : Infinity }
   if (kind === 'decline') return { value, kind }
-  if (kind === 'slow' && Number.isFinite(number) && number > 0) return { value, kind, ms: Math.min(number, 60_000) }
+  if ((kind === 'slow' || kind === 'late') && Number.isFinite(number) && number > 0) {
+    return { value, kind, ms: Math.min(number, 60_000) }
+  }
   if (kind === 'crash' && arg) return { value, kind, step: arg }
   return undefined
 }

@@ -20,7 +20,7 @@ const REMEMBERED_CHARGES = 10_000
 
 /**
  * The simulated card processor, living inside the payment service: it answers after `latencyMs` and obeys the fault
- * asked of `payment` (`timeout`, `timeout:<n>` for the first n attempts, `decline`, `slow:<ms>`). It charges a payment
+ * asked of `payment` (`timeout`, `timeout:<n>` for the first n attempts, `decline`, `slow:<ms>`, `late:<ms>`). It charges a payment
  * id once: a repeated charge returns the first reference. Like a real provider's idempotency keys, it remembers
  * recent ones only (the last `REMEMBERED_CHARGES`), so memory stays flat.
  */
@@ -32,7 +32,9 @@ export class SimulatedProvider implements PaymentProvider {
   async charge({ paymentId, attempt }: Parameters<PaymentProvider['charge']>[0], signal: AbortSignal): Promise<string> {
     const fault = this.deps.faults.of('payment')
     if (fault?.kind === 'timeout' && attempt <= fault.attempts) await untilAborted(signal)
-    await sleep(this.deps.latencyMs + (fault?.kind === 'slow' ? fault.ms : 0), signal)
+    // `late`: the charge goes through whether or not the caller still waits for it.
+    if (fault?.kind === 'late') await sleep(this.deps.latencyMs + fault.ms)
+    else await sleep(this.deps.latencyMs + (fault?.kind === 'slow' ? fault.ms : 0), signal)
     if (fault?.kind === 'decline') throw new PaymentDeclined('card declined by the provider')
     const reference = this.charged.get(paymentId) ?? `ch_${crypto.randomUUID()}`
     this.charged.set(paymentId, reference)
