@@ -13,7 +13,7 @@ import { spanCost } from './span-cost.ts'
 import { SystemPool } from './systems.ts'
 import { tracingOverhead } from './tracing-overhead.ts'
 
-/** The report's parts, in the order. */
+/** The report's parts, each id with its heading, in the order BENCHMARKS.md gets them. */
 const TITLES = {
   'tracing-overhead': 'Tracing overhead on the order path',
   'span-cost': 'Cost per span: our library and the official SDK',

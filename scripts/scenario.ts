@@ -1,6 +1,6 @@
-// `bun run scenario payment-timeout`: the seed's troubleshooting case against the running system. It places an
-// order whose payment provider never answers, prints its trace as a tree and names the span where it started,
-// then places one whose first attempt times out and shows the retry that absorbed it.
+// `bun run scenario payment-timeout`: the payment-timeout troubleshooting case the README walks through, against the
+// running system. It places an order whose payment provider never answers, prints its trace as a tree and names the
+// span where it started, then places one whose first attempt times out and shows the retry that absorbed it.
 import { parseArgs } from 'node:util'
 import { buildTree, deepestFailures } from '../collector/analysis/tree.ts'
 import { createCollectorClient } from '../collector/client.ts'

@@ -102,8 +102,9 @@ export function parseMix(value: string): Weighted[] {
 }
 
 /**
- * `payment=decline:0.1,payment=slow:200:0.05,inventory=slow:50:0.2`: a fault as design.md's baggage names it, then the
- * share of requests that carry it (the last `:` part). The shares add up to at most 1; the rest carry none.
+ * `payment=decline:0.1,payment=slow:200:0.05,inventory=slow:50:0.2`: a fault as the README's fault baggage names it
+ * (`fault.payment=decline`, without `fault.`), then the share of requests that carry it (the last `:` part). The
+ * shares add up to at most 1; the rest carry none.
  */
 export function parseFaults(value: string): Weighted[] {
   const faults = entries(value).map((entry) => {

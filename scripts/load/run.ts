@@ -145,7 +145,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   }
 }
 
-/** One order; the outcome is the status, with the error code of design.md for errors. */
+/** One order; the outcome is the status, and for an error also the answer's `error.code` (shared/errors.ts). */
 async function placeOrder(url: string, body: unknown, fault: string | undefined): Promise<string> {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (fault) headers.baggage = fault

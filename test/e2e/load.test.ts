@@ -6,7 +6,8 @@ let system: RunningSystem
 
 beforeAll(async () => {
   system = await startSystem('bun', { OTEL_SDK_DISABLED: 'true' })
-  // A fast machine could sell the seed's stock out in two seconds; refusals would then be right, but not plain.
+  // A fast machine could sell the starting stock (drizzle/inventory/0001_seed_catalogue.sql) out in two seconds;
+  // refusals would then be right, but not plain.
   const inventory = system.database('inventory')
   await inventory.execute("update products set available = 1000000 where id in ('sku-cable', 'sku-desk-mat')")
   inventory.close()

@@ -66,7 +66,7 @@ describe('product mix', () => {
 })
 
 describe('fault mix', () => {
-  test('design.md baggage entries with their shares, arguments kept', () => {
+  test('fault baggage entries (`fault.<service>=<fault>`) with their shares, arguments kept', () => {
     expect(
       parseFaults('payment=decline:0.1,payment=slow:200:0.05,inventory=slow:50:0.2,payment=timeout:1:0.1'),
     ).toEqual([

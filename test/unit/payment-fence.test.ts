@@ -151,7 +151,7 @@ describe('repeated requests', () => {
     const held = deferred()
     const charging = deferred()
     const shop = await inProcessShop({
-      env: { REQUEST_DEADLINE_MS: '300' },
+      env: { REQUEST_DEADLINE_MS: '1000' },
       interpose: {
         payment: (next) => async (input, init) => {
           if (isCharge(input, init)) {
