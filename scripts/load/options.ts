@@ -123,26 +123,23 @@ export function parseFaults(value: string): Weighted[] {
 /** Picks a value with probability weight / total weight. */
 export function weightedPicker(choices: Weighted[], random: () => number = Math.random): () => string {
   const total = choices.reduce((sum, choice) => sum + choice.weight, 0)
-  return () => {
-    let point = random() * total
-    for (const choice of choices) {
-      point -= choice.weight
-      if (point < 0) return choice.value
-    }
-    return choices[choices.length - 1]!.value
-  }
+  // Rounding can leave a point at the very end of the last range: that is the last choice.
+  return () => valueAt(choices, random() * total) ?? choices[choices.length - 1]!.value
 }
 
 /** Picks a fault with probability its share, or none. */
 export function faultPicker(faults: Weighted[], random: () => number = Math.random): () => string | undefined {
-  return () => {
-    let point = random()
-    for (const fault of faults) {
-      point -= fault.weight
-      if (point < 0) return fault.value
-    }
-    return undefined
+  return () => valueAt(faults, random())
+}
+
+/** The choice whose range holds `point`, the ranges laid end to end from 0 in list order; none past the last. */
+function valueAt(choices: Weighted[], point: number): string | undefined {
+  let left = point
+  for (const choice of choices) {
+    left -= choice.weight
+    if (left < 0) return choice.value
   }
+  return undefined
 }
 
 function entries(value: string): string[] {
