@@ -3,7 +3,7 @@ import { inSpan } from '../../shared/telemetry/span.ts'
 import type { InventoryApi } from '../inventory/client.ts'
 import type { Product } from '../inventory/contract.ts'
 import type { OrderApi } from '../order/client.ts'
-import type { BatchOutcome, Order, PlaceOrder } from '../order/contract.ts'
+import { type BatchOutcome, type Order, type PlaceOrder, placeOrderAttributes } from '../order/contract.ts'
 
 /** The shop's public face: it validates nothing itself (the routes do) and owns no data. */
 export class Gateway {
@@ -14,11 +14,7 @@ export class Gateway {
   }
 
   placeOrder(request: PlaceOrder): Promise<Order> {
-    const attributes = {
-      'user.id': request.userId,
-      'items.count': request.items.length,
-      'request.id': request.requestId,
-    }
+    const attributes = placeOrderAttributes(request)
     return inSpan(this.deps.tracer, 'api_gateway.create_order', { attributes }, async (span) => {
       const order = await this.deps.orders.place(request)
       span.setAttributes({ 'order.id': order.id, 'order.status': order.status, 'order.total': order.totalAmount })

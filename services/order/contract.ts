@@ -44,6 +44,13 @@ export interface PlaceOrder {
   requestId?: string
 }
 
+/** The attributes a placed order's spans carry, on the gateway and on the order service alike. */
+export const placeOrderAttributes = (request: PlaceOrder) => ({
+  'user.id': request.userId,
+  'items.count': request.items.length,
+  'request.id': request.requestId,
+})
+
 export const idempotencyHeader = z.object({ 'idempotency-key': identifier(128).optional() })
 
 /** Order ids are UUIDs: anything else names no order (`404 order_not_found`), and never reaches another URL. */

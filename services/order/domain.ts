@@ -5,7 +5,7 @@ import type { Faults } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { sleep } from '../../shared/time.ts'
 import type { ItemRequest } from '../../shared/types.ts'
-import type { Order, PlaceOrder } from './contract.ts'
+import { type Order, type PlaceOrder, placeOrderAttributes } from './contract.ts'
 import type { Prechecks } from './prechecks.ts'
 import type { Progress, Saga } from './saga.ts'
 import { type OrderStore, orderDocument, type StoredOrder } from './store.ts'
@@ -41,11 +41,7 @@ export class Orders {
   constructor(private readonly deps: OrderDeps) {}
 
   place(request: PlaceOrder): Promise<Order> {
-    const attributes = {
-      'user.id': request.userId,
-      'items.count': request.items.length,
-      'request.id': request.requestId,
-    }
+    const attributes = placeOrderAttributes(request)
     return inSpan(this.deps.tracer, 'order_service.create_order', { attributes }, async (span) => {
       const begun = await this.begin(request, span)
       if (begun.kind === 'answered') return begun.order
