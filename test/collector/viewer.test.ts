@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchBrowser } from '../support/browser.ts'
 import { startCollectorProcess } from './helpers.ts'
 import { FAILED_TRACE, failedOrder, PAID_TRACE, paidOrder } from './payloads.ts'
 
@@ -14,20 +15,8 @@ beforeAll(async () => {
       body: JSON.stringify(request),
     })
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-})
+  browser = await launchBrowser()
+}, 60_000)
 afterAll(async () => {
   await browser?.close()
   await collector.stop()
