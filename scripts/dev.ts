@@ -1,7 +1,8 @@
-// `bun run dev [--runtime bun|deno|workers] [--procfile FILE]`: starts every process of the runtime's Procfile
-// (or of FILE) with prefixed, coloured output, waits for each /healthz, and stops them all on Ctrl-C or SIGTERM.
-// A small runner of our own rather than foreman or concurrently: neither waits for health checks nor fails the
-// start when a process dies before it is ready, and we need both for `bun run dev` and the end-to-end tests.
+// `bun run dev`: starts every process of the runtime's Procfile with prefixed, coloured output, waits for each
+// /healthz, restarts a service that dies once the shop was up, and stops them all however the runner itself is
+// stopped. A small runner of our own rather than foreman or concurrently: neither waits for health checks, fails
+// the start when a process dies before it is ready, or guarantees that nothing outlives it, and we need all three
+// for `bun run dev` and the end-to-end tests.
 //
 // Procfile conventions: a line named after a service (gateway, order, …, collector) is ready when that service's
 // /healthz answers; a `release` line is a one-off step, as on Heroku: the lines after it start once it has exited 0
@@ -10,13 +11,31 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_PORTS, type ServiceName, servicePort } from '../shared/config.ts'
 import { localSqldServers } from './databases.ts'
+import { busyPorts } from './ports.ts'
+import { signalGroup } from './process-group.ts'
 import { type ProcessEntry, parseProcfile } from './procfile.ts'
+import { watchAncestors } from './watch-ancestors.ts'
 
-const { values } = parseArgs({ options: { runtime: { type: 'string', default: 'bun' }, procfile: { type: 'string' } } })
+const USAGE = `Usage: bun run dev [--runtime bun|deno|workers] [--procfile FILE] [--no-restart]
+
+Starts the shop (gateway, order, inventory, payment) and the trace collector, waits until each answers /healthz,
+then prints where to go. Ctrl-C (or SIGTERM, or closing the terminal) stops everything it started.
+
+Options:
+  --runtime NAME   bun (default), deno or workers: which Procfile (Procfile, Procfile.deno, Procfile.workers)
+  --procfile FILE  another Procfile (name: command per line)
+  --no-restart     a process that dies stops everything (CI); by default a service that dies after the shop was
+                   up is restarted, up to 5 times with a growing pause
+  -h, --help       this text
+
+Example:
+  bun run dev --runtime deno`
+
+const { values } = parseOptions()
 const procfiles: Record<string, string> = { bun: 'Procfile', deno: 'Procfile.deno', workers: 'Procfile.workers' }
-const procfile = values.procfile ?? procfiles[values.runtime!]
-if (!procfile) fail(`unknown runtime "${values.runtime}": use bun, deno or workers`)
-const label = values.procfile ?? values.runtime!
+const procfile = values.procfile ?? procfiles[values.runtime]
+if (!procfile) usageError(`unknown runtime "${values.runtime}": use bun, deno or workers`)
+const label = values.procfile ?? values.runtime
 
 const env: Record<string, string | undefined> = {
   DATA_DIR: './data',
@@ -32,53 +51,104 @@ for (const name of Object.keys(DEFAULT_PORTS) as ServiceName[])
   env[`${name.toUpperCase()}_PORT`] = String(servicePort(env, name))
 
 const entries = parseProcfile(await Bun.file(procfile).text())
-if (entries.some((entry) => entry.name === 'sqld')) {
-  for (const { name, url } of localSqldServers(env)) env[`${name.toUpperCase()}_DB_URL`] ??= url
+const sqld = entries.some((entry) => entry.name === 'sqld') ? localSqldServers(env) : []
+for (const { name, url } of sqld) env[`${name.toUpperCase()}_DB_URL`] ??= url
+
+// Every port a line will listen on must be free: a health check must never reach a process started by someone else.
+const ports = [
+  ...entries
+    .filter((entry) => entry.name in DEFAULT_PORTS)
+    .map((entry) => ({
+      port: servicePort(env, entry.name as ServiceName),
+      what: `${entry.name.toUpperCase()}_PORT, for ${entry.name}`,
+    })),
+  ...sqld.map(({ name, port }) => ({ port, what: `SQLD_PORT+, for ${name}'s sqld` })),
+]
+const busy = await busyPorts(ports)
+for (const { port, what, holder } of busy) {
+  log(`port ${port} (${what}) is in use${holder ? ` by ${holder}` : ''}: stop it, or choose another port`)
 }
+if (busy.length > 0) process.exit(1)
+
+const MAX_RESTARTS = 5
 const width = Math.max(...entries.map((entry) => entry.name.length))
 const colours = [36, 33, 32, 35, 34, 91, 96]
+
+/** A running line: the guard process that runs it (see scripts/guard.ts), and how often it was restarted. */
+interface Line {
+  entry: ProcessEntry
+  guard: Bun.Subprocess<'pipe', 'pipe', 'pipe'>
+  restarts: number
+}
+const lines = new Map<string, Line>()
 /** Set once stopping has begun; settles never (the runner exits). */
 let stopping: Promise<never> | undefined
-const children: { entry: ProcessEntry; child: Bun.Subprocess<'ignore', 'pipe', 'pipe'> }[] = []
+let ready = false
 
-/** Each line runs in a process group of its own, so stopping it stops what it started (wrangler's workerd). */
-function start(entry: ProcessEntry) {
+/**
+ * Starts a line under a guard whose standard input is a pipe from this runner: when the runner ends, however, the
+ * pipe closes and the guard stops the line's whole process group. Guards stay in the runner's process group, so a
+ * terminal's Ctrl-C reaches them too.
+ */
+function start(entry: ProcessEntry, restarts = 0) {
   const prefix = `\x1b[${colours[entries.indexOf(entry) % colours.length]}m${entry.name.padEnd(width)} |\x1b[0m `
-  const child = Bun.spawn(['sh', '-c', `exec ${entry.command}`], {
+  const guard = Bun.spawn([process.execPath, 'scripts/guard.ts', entry.command], {
     env,
+    stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
-    detached: true,
   })
   // A write that fails (EPIPE) means our output is gone, as SIGPIPE below does.
-  pipeLines(child.stdout, prefix, process.stdout).catch(() => stop(0))
-  pipeLines(child.stderr, prefix, process.stderr).catch(() => stop(0))
-  child.exited.then((code) => {
-    if (stopping || (entry.name === 'release' && code === 0)) return
-    log(`${entry.name} exited with code ${code}; stopping everything`)
-    void stop(1)
-  })
-  children.push({ entry, child })
-  return child
+  pipeLines(guard.stdout, prefix, process.stdout).catch(() => stop(0))
+  pipeLines(guard.stderr, prefix, process.stderr).catch(() => stop(0))
+  guard.exited.then((code) => onExit(entry, code))
+  lines.set(entry.name, { entry, guard, restarts })
+  return guard
 }
 
-process.once('SIGINT', () => void stop(0))
-process.once('SIGTERM', () => void stop(0))
+/** A line ended: fine for a release step; before the shop is up, the start fails; after, the line comes back. */
+function onExit(entry: ProcessEntry, code: number) {
+  if (stopping || (entry.name === 'release' && code === 0)) return
+  const restarts = lines.get(entry.name)?.restarts ?? 0
+  if (!ready || values['no-restart'] || entry.name === 'release' || restarts >= MAX_RESTARTS) {
+    const why = !ready ? 'before the shop was up' : restarts >= MAX_RESTARTS ? `after ${restarts} restarts` : ''
+    log(`${entry.name} exited with code ${code} ${why}; stopping everything`.replace(/ +;/, ';'))
+    void stop(1)
+    return
+  }
+  const pauseMs = 500 * 2 ** restarts
+  log(
+    `${entry.name} exited with code ${code}; restarting it in ${pauseMs} ms (restart ${restarts + 1} of ${MAX_RESTARTS})`,
+  )
+  setTimeout(async () => {
+    if (stopping) return
+    start(entry, restarts + 1)
+    if (await waitUntilHealthy(entry)) log(`${entry.name} is back`)
+  }, pauseMs)
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(0))
 // Our output is gone (the terminal closed, or a wrapper such as npx was stopped): stop the processes rather than
 // die on the next write and leave them running.
 process.on('SIGPIPE', () => void stop(0))
+// A wrapper that started us (npx, bun run, timeout, the shell) went away without passing its signal on.
+watchAncestors((pid) => {
+  log(`the process that started this runner (pid ${pid}) has gone; stopping everything`)
+  void stop(0)
+})
 
 const release = entries.findIndex((entry) => entry.name === 'release')
-if (release < 0) entries.forEach(start)
-else {
-  entries.slice(0, release).forEach(start)
+for (const entry of release < 0 ? entries : entries.slice(0, release)) start(entry)
+if (release >= 0) {
   if ((await start(entries[release]!).exited) !== 0) await stop(1)
-  entries.slice(release + 1).forEach(start)
+  for (const entry of entries.slice(release + 1)) start(entry)
 }
 
-await Promise.all(children.map(({ entry }) => waitUntilHealthy(entry)))
+const healthy = await Promise.all(entries.filter((entry) => entry.name !== 'release').map(waitUntilHealthy))
 // A line that failed while the others were starting: never report ready.
 if (stopping) await stopping
+if (!healthy.every(Boolean)) await stop(1)
+ready = true
 const url = (name: ServiceName) => `http://localhost:${servicePort(env, name)}`
 log(`ready on ${label}: gateway ${url('gateway')}`)
 log(`  curl ${url('gateway')}/api/products`)
@@ -86,9 +156,9 @@ if (entries.some((entry) => entry.name === 'collector'))
   log(`  traces: ${url('collector')}  (or bun run traces slow --min 100ms)`)
 log('  Ctrl-C stops everything')
 
-/** Waits for `GET /healthz` of processes named after a service; others (a database server) are just started. */
-async function waitUntilHealthy(entry: ProcessEntry): Promise<void> {
-  if (!(entry.name in DEFAULT_PORTS)) return
+/** Waits for `GET /healthz` of a line named after a service (others, a database server, are just started). */
+async function waitUntilHealthy(entry: ProcessEntry): Promise<boolean> {
+  if (!(entry.name in DEFAULT_PORTS)) return true
   const target = `http://127.0.0.1:${servicePort(env, entry.name as ServiceName)}/healthz`
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline && !stopping) {
@@ -96,34 +166,32 @@ async function waitUntilHealthy(entry: ProcessEntry): Promise<void> {
       (response) => response.ok,
       () => false,
     )
-    if (ok) return log(`${entry.name} is healthy`)
+    if (ok) {
+      if (!ready) log(`${entry.name} is healthy`)
+      return true
+    }
     await Bun.sleep(100)
   }
-  if (!stopping) {
-    log(`${entry.name} did not answer ${target} within 60 s`)
-    await stop(1)
-  }
+  if (!stopping) log(`${entry.name} did not answer ${target} within 60 s`)
+  return false
 }
 
+/** Closes every guard's pipe (each then stops its line's group), waits for them, and exits. */
 function stop(code: number): Promise<never> {
   stopping ??= (async () => {
-    for (const { child } of children) signalGroup(child.pid, 'SIGTERM')
-    const deadline = Date.now() + 5000
-    while (Date.now() < deadline && children.some(({ child }) => signalGroup(child.pid, 0))) await Bun.sleep(50)
-    for (const { child } of children) signalGroup(child.pid, 'SIGKILL')
+    const guards = [...lines.values()].map((line) => line.guard)
+    for (const guard of guards) {
+      void guard.stdin.end()
+      guard.kill('SIGTERM')
+    }
+    const gone = Promise.all(guards.map((guard) => guard.exited))
+    // A guard waits up to 5 s for its line, then kills it; one that still lingers is killed with its group.
+    if (!(await Promise.race([gone.then(() => true), Bun.sleep(8000).then(() => false)]))) {
+      for (const guard of guards) signalGroup(guard.pid, 'SIGKILL')
+    }
     process.exit(code)
   })()
   return stopping
-}
-
-/** Signals every process of a line; false when none is left. */
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pid, signal)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function pipeLines(stream: ReadableStream<Uint8Array>, prefix: string, out: NodeJS.WriteStream) {
@@ -141,7 +209,27 @@ function log(message: string): void {
   console.log(`\x1b[1mdev\x1b[0m ${message}`)
 }
 
-function fail(message: string): never {
-  console.error(message)
+function parseOptions() {
+  try {
+    const parsed = parseArgs({
+      options: {
+        runtime: { type: 'string', default: 'bun' },
+        procfile: { type: 'string' },
+        'no-restart': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+    if (parsed.values.help) {
+      console.log(USAGE)
+      process.exit(0)
+    }
+    return parsed as typeof parsed & { values: { runtime: string } }
+  } catch (error) {
+    usageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+function usageError(message: string): never {
+  console.error(`bun run dev: ${message}\n\n${USAGE}`)
   process.exit(2)
 }
