@@ -1,5 +1,5 @@
-import type { Span, Tracer } from '@opentelemetry/api'
-import { and, eq, inArray } from 'drizzle-orm'
+import { type Span, type Tracer, trace } from '@opentelemetry/api'
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { timeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
@@ -38,13 +38,19 @@ export interface PaymentDeps {
   policy: RetryPolicy
 }
 
-/** Statuses a charge may still leave: an attempt's outcome is recorded only from these. */
-const CHARGEABLE: PaymentStatus[] = ['pending', 'failed']
+/** Statuses an attempt may start from. */
+const CLAIMABLE: PaymentStatus[] = ['pending', 'failed']
+/** Statuses a void fences: no money is taken yet, as far as this service knows. */
+const VOIDABLE: PaymentStatus[] = ['pending', 'charging', 'failed']
+/** How often a request whose payment another request is charging looks for the outcome. */
+const OUTCOME_POLL_MS = 25
 
 /**
  * Payments, one per order. Every change of status is one conditional write from the statuses it names, so a charge
- * and a void of the same payment never both win: a charge that succeeds after its payment was voided is refunded
- * at once, and a payment is `succeeded` only if its order can still be completed.
+ * and a void never both win: an attempt starts only by claiming the payment (`charging`), a void stops any attempt
+ * not yet started, and a charge that succeeds after its payment was voided is refunded. A voided payment that had
+ * attempts is reconciled with the provider (by the payment's id, the charge's idempotency key), so an attempt whose
+ * outcome was lost (a timeout, a crash) never leaves money taken behind a cancelled order.
  */
 export class Payments {
   constructor(private readonly deps: PaymentDeps) {}
@@ -59,24 +65,29 @@ export class Payments {
       if (fault) span.setAttribute('fault.injected', fault.value)
       let payment = await this.recordOf(orderId, amount)
       span.setAttribute('payment.id', payment.id)
-      if (CHARGEABLE.includes(payment.status)) payment = await this.charge(payment, span)
+      if (CLAIMABLE.includes(payment.status)) payment = await this.charge(payment, span)
+      else if (payment.status === 'charging') payment = await this.outcomeOf(payment)
       span.setAttribute('payment.status', payment.status)
+      if (payment.status === 'succeeded') return payment
       if (payment.status === 'declined') {
         throw new AppError(402, 'payment_declined', 'the payment was declined', { paymentId: payment.id })
       }
-      if (payment.status !== 'succeeded') {
+      if (payment.status === 'voided' || payment.status === 'refunded') {
         throw new AppError(409, 'payment_voided', `the payment of order ${orderId} was voided`, {
           paymentId: payment.id,
         })
       }
-      return payment
+      throw new AppError(504, 'payment_timeout', 'the payment provider did not answer in time', {
+        paymentId: payment.id,
+      })
     })
   }
 
   /**
    * The fence an order puts up before it gives up on its payment: a payment not settled yet becomes `voided` (one is
-   * created voided if the charge has not arrived), so no charge of it can succeed from now on. Answers the payment
-   * as it stands: `succeeded` means the charge won the race and the order should be completed instead.
+   * created voided if the charge has not arrived), so no attempt of it can start or succeed from now on; one that had
+   * attempts is reconciled with the provider at once. Answers the payment as it stands: `succeeded` means the charge
+   * won the race and the order should be completed instead.
    */
   void(orderId: string): Promise<Payment> {
     return inSpan(this.deps.tracer, 'payment.void', { attributes: { 'order.id': orderId } }, async (span) => {
@@ -97,8 +108,11 @@ export class Payments {
         db
           .update(payments)
           .set({ status: 'voided', updatedAt: now })
-          .where(and(eq(payments.orderId, orderId), inArray(payments.status, CHARGEABLE))),
+          .where(and(eq(payments.orderId, orderId), inArray(payments.status, VOIDABLE))),
       ])
+      const [row] = await db.select().from(payments).where(eq(payments.orderId, orderId))
+      // The order's answer does not wait on the provider's: a reconciliation that fails is tried again later.
+      if (row!.status === 'voided' && row!.attempts > 0) await this.reconcile(row!).catch(() => undefined)
       const payment = (await this.byOrder(orderId))!
       span.setAttributes({ 'payment.id': payment.id, 'payment.status': payment.status })
       return payment
@@ -107,11 +121,30 @@ export class Payments {
 
   /** Gives back the order's charge, if it succeeded (an order that could not be completed after all). */
   refund(orderId: string): Promise<Payment | undefined> {
-    return inSpan(this.deps.tracer, 'payment.refund', { attributes: { 'order.id': orderId } }, async (span) => {
+    return inSpan(this.deps.tracer, 'payment.refund', { attributes: { 'order.id': orderId } }, async () => {
       const [row] = await this.deps.db.select().from(payments).where(eq(payments.orderId, orderId))
-      if (row?.status === 'succeeded') await this.giveBack(row.id, row.providerReference!, 'succeeded', span)
+      if (row?.status === 'succeeded') {
+        await this.giveBack(row.id, row.providerReference!, 'succeeded', 'the order could not be completed')
+      }
       return this.byOrder(orderId)
     })
+  }
+
+  /**
+   * Voided payments that had attempts and are not reconciled yet, asked of the provider again: the background task
+   * that makes sure an unknown outcome (a lost answer, a crash, a refund that failed) ends with the money back.
+   */
+  async reconcileVoided(): Promise<number> {
+    const rows = await this.deps.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.status, 'voided'), gt(payments.attempts, 0), isNull(payments.reconciledAt)))
+    for (const row of rows) {
+      await inSpan(this.deps.tracer, 'payment.reconcile', { root: true, attributes: { 'payment.id': row.id } }, () =>
+        this.reconcile(row),
+      ).catch(() => undefined)
+    }
+    return rows.length
   }
 
   async get(id: string): Promise<Payment | undefined> {
@@ -142,85 +175,110 @@ export class Payments {
   }
 
   /**
-   * Calls the provider with a timeout per attempt and an overall deadline; each retry is a `retry_attempt` event. A
-   * payment voided meanwhile is not tried again.
+   * Calls the provider with a timeout per attempt and an overall deadline; each retry is a `retry_attempt` event.
+   * Every attempt first claims the payment (`charging`): one voided meanwhile, even during the backoff, is not tried.
    */
   private async charge(payment: Payment, span: Span): Promise<Payment> {
     const { provider, policy } = this.deps
     // The policy's deadline, or the request's if that comes first.
     const deadline = AbortSignal.timeout(Math.max(0, Math.min(policy.deadlineMs, timeLeft() ?? Infinity)))
     for (let attempt = 1; ; attempt++) {
+      if (!(await this.claim(payment.id, attempt))) return (await this.get(payment.id))!
+      let reference: string
       try {
-        const reference = await provider.charge(
+        reference = await provider.charge(
           { paymentId: payment.id, amountCents: toCents(payment.amount), attempt },
           AbortSignal.any([deadline, AbortSignal.timeout(policy.attemptTimeoutMs)]),
         )
-        return await this.settle(
-          payment,
-          { status: 'succeeded', attempts: attempt, providerReference: reference },
-          span,
-        )
       } catch (error) {
         if (error instanceof PaymentDeclined) {
-          return this.settle(payment, { status: 'declined', attempts: attempt, failureReason: error.message }, span)
+          return this.finish(payment, { status: 'declined', failureReason: error.message }, span)
         }
-        if (error instanceof AppError) throw error
         const message = error instanceof Error ? error.message : String(error)
-        const last = attempt >= policy.maxAttempts || deadline.aborted
-        const settled = await this.settle(
-          payment,
-          { status: 'failed', attempts: attempt, failureReason: message },
-          span,
-        )
+        const settled = await this.finish(payment, { status: 'failed', failureReason: message }, span)
         if (settled.status !== 'failed') return settled
-        if (last) {
+        if (attempt >= policy.maxAttempts || deadline.aborted) {
           throw new AppError(504, 'payment_timeout', `the payment provider did not answer after ${attempt} attempts`, {
             paymentId: payment.id,
           })
         }
         span.addEvent('retry_attempt', { attempt: attempt + 1, 'error.message': message })
         await sleep(policy.backoffMs)
+        continue
       }
+      return this.finish(payment, { status: 'succeeded', providerReference: reference }, span)
     }
+  }
+
+  /** Starts attempt `attempt`: only from a status an attempt may start from, so a void always wins before it. */
+  private async claim(id: string, attempt: number): Promise<boolean> {
+    const claimed = await this.deps.db
+      .update(payments)
+      .set({ status: 'charging', attempts: attempt, updatedAt: new Date() })
+      .where(and(eq(payments.id, id), inArray(payments.status, CLAIMABLE)))
+      .returning({ id: payments.id })
+    return claimed.length > 0
   }
 
   /**
-   * Records an attempt's outcome, only while the payment is still chargeable. When another writer settled it first
-   * (a void, or a concurrent charge) its outcome stands; a charge that went through after a void is refunded.
+   * Records the outcome of the attempt this request claimed. When a void came first its outcome stands, and a charge
+   * that went through meanwhile is given back (`reconcile` finds it at the provider).
    */
-  private async settle(payment: Payment, fields: Partial<typeof payments.$inferInsert>, span: Span): Promise<Payment> {
+  private async finish(payment: Payment, fields: Partial<typeof payments.$inferInsert>, span: Span): Promise<Payment> {
     const [row] = await this.deps.db
       .update(payments)
       .set({ ...fields, updatedAt: new Date() })
-      .where(and(eq(payments.id, payment.id), inArray(payments.status, CHARGEABLE)))
+      .where(and(eq(payments.id, payment.id), eq(payments.status, 'charging')))
       .returning()
     if (row) return toPayment(row)
-    const current = (await this.get(payment.id))!
-    if (fields.status === 'succeeded' && current.status === 'voided') {
-      return this.giveBack(payment.id, fields.providerReference!, 'voided', span, fields.attempts)
+    const [current] = await this.deps.db.select().from(payments).where(eq(payments.id, payment.id))
+    if (fields.status === 'succeeded' && current!.status === 'voided') {
+      span.addEvent('payment.charged_after_void', { 'payment.id': payment.id })
+      // A refund that fails now is left to the background reconciliation.
+      await this.reconcile(current!).catch(() => undefined)
+      return (await this.get(payment.id))!
     }
-    return current
+    return toPayment(current!)
+  }
+
+  /**
+   * Asks the provider whether the voided payment was charged after all, and refunds it if so. Found not charged, it
+   * counts as reconciled only once its last attempt is over (an attempt still at the provider could yet charge it).
+   */
+  private async reconcile(row: typeof payments.$inferSelect): Promise<void> {
+    const { provider, policy, db } = this.deps
+    const reference = await provider.lookup(row.id, AbortSignal.timeout(policy.attemptTimeoutMs))
+    if (reference) {
+      await this.giveBack(row.id, reference, 'voided', 'charged after the payment was voided')
+      return
+    }
+    if (Date.now() - row.updatedAt.getTime() < policy.attemptTimeoutMs) return
+    await db
+      .update(payments)
+      .set({ reconciledAt: new Date() })
+      .where(and(eq(payments.id, row.id), eq(payments.status, 'voided')))
   }
 
   /** Refunds a charge and marks the payment `refunded` (from `from`), with a `payment.refunded` event saying why. */
-  private async giveBack(
-    id: string,
-    reference: string,
-    from: PaymentStatus,
-    span: Span,
-    attempts?: number,
-  ): Promise<Payment> {
-    await this.deps.provider.refund(reference)
-    const [row] = await this.deps.db
+  private async giveBack(id: string, reference: string, from: PaymentStatus, reason: string): Promise<void> {
+    await this.deps.provider.refund(reference, AbortSignal.timeout(this.deps.policy.attemptTimeoutMs))
+    const now = new Date()
+    await this.deps.db
       .update(payments)
-      .set({ status: 'refunded', providerReference: reference, attempts, updatedAt: new Date() })
+      .set({ status: 'refunded', providerReference: reference, reconciledAt: now, updatedAt: now })
       .where(and(eq(payments.id, id), eq(payments.status, from)))
-      .returning()
-    span.addEvent('payment.refunded', {
-      'payment.id': id,
-      reason: from === 'voided' ? 'charged after the payment was voided' : 'the order could not be completed',
-    })
-    return row ? toPayment(row) : (await this.get(id))!
+    trace.getActiveSpan()?.addEvent('payment.refunded', { 'payment.id': id, reason })
+  }
+
+  /** Waits for the outcome of an attempt another request is making, within the deadline. */
+  private async outcomeOf(payment: Payment): Promise<Payment> {
+    const until = Date.now() + Math.min(timeLeft() ?? Infinity, this.deps.policy.deadlineMs)
+    let current = payment
+    while (current.status === 'charging' && until - Date.now() > OUTCOME_POLL_MS) {
+      await sleep(OUTCOME_POLL_MS)
+      current = (await this.get(payment.id))!
+    }
+    return current
   }
 }
 

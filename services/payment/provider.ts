@@ -12,8 +12,10 @@ export interface PaymentProvider {
    * reference. `attempt` counts from 1.
    */
   charge(request: { paymentId: string; amountCents: number; attempt: number }, signal: AbortSignal): Promise<string>
+  /** The reference of the charge made under the payment's id, if one was made (what to ask after an unknown outcome). */
+  lookup(paymentId: string, signal: AbortSignal): Promise<string | undefined>
   /** Gives a charge back; refunding one twice is harmless. */
-  refund(reference: string): Promise<void>
+  refund(reference: string, signal: AbortSignal): Promise<void>
 }
 
 const REMEMBERED_CHARGES = 10_000
@@ -43,7 +45,12 @@ export class SimulatedProvider implements PaymentProvider {
     return reference
   }
 
-  async refund(_reference: string): Promise<void> {
-    await sleep(this.deps.latencyMs)
+  async lookup(paymentId: string, signal: AbortSignal): Promise<string | undefined> {
+    await sleep(this.deps.latencyMs, signal)
+    return this.charged.get(paymentId)
+  }
+
+  async refund(_reference: string, signal: AbortSignal): Promise<void> {
+    await sleep(this.deps.latencyMs, signal)
   }
 }

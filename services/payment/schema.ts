@@ -1,11 +1,12 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /**
- * pending: being charged; succeeded: the money is taken; declined: the provider said no; failed: no answer after the
- * retries (a new request may try again); voided: the order gave up first, no charge may succeed any more; refunded:
- * a charge that went through after the void (or for an order that could not be completed), given back.
+ * pending: recorded, not tried yet; charging: an attempt is at the provider; succeeded: the money is taken; declined:
+ * the provider said no; failed: the last attempt got no answer (it may have charged; a new request may try again);
+ * voided: the order gave up, no attempt may start or succeed any more; refunded: a charge given back (one that went
+ * through after the void, or for an order that could not be completed).
  */
-export const paymentStatuses = ['pending', 'succeeded', 'declined', 'failed', 'voided', 'refunded'] as const
+export const paymentStatuses = ['pending', 'charging', 'succeeded', 'declined', 'failed', 'voided', 'refunded'] as const
 export type PaymentStatus = (typeof paymentStatuses)[number]
 
 export const payments = sqliteTable('payments', {
@@ -17,6 +18,11 @@ export const payments = sqliteTable('payments', {
   attempts: integer('attempts').notNull().default(0),
   providerReference: text('provider_reference'),
   failureReason: text('failure_reason'),
+  /**
+   * When a voided payment that had attempts was found not charged at the provider (or refunded): until then the
+   * payment service keeps asking, since an attempt's outcome was not known when it was voided.
+   */
+  reconciledAt: integer('reconciled_at', { mode: 'timestamp_ms' }),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 })

@@ -32,7 +32,17 @@ export function createPaymentService(provider = simulatedProvider): ServiceDefin
           deadlineMs: numberSetting(env, 'PAYMENT_DEADLINE_MS', DEFAULT_RETRY_POLICY.deadlineMs),
         },
       })
-      return createPaymentApp({ payments, telemetry, env })
+      const app = createPaymentApp({ payments, telemetry, env })
+      return {
+        fetch: app.fetch,
+        tasks: [
+          {
+            name: 'payment reconciliation',
+            run: () => payments.reconcileVoided(),
+            everyMs: numberSetting(env, 'PAYMENT_RECONCILE_INTERVAL_MS', 10_000),
+          },
+        ],
+      }
     },
   }
 }

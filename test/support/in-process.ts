@@ -80,8 +80,9 @@ export async function inProcessShop(
     /** A request to the gateway, as a user sends it. */
     request: (path: string, init?: RequestInit) =>
       apps.gateway.fetch(new Request(`http://gateway.internal${path}`, init)),
-    /** Runs the order service's background task `name` once, as the runtime's timer would. */
-    runTask: (name: string) => apps.order.tasks!.find((task) => task.name === name)!.run(),
+    /** Runs a service's background task `name` once, as the runtime's timer would. */
+    runTask: (name: string, service: ShopService = 'order') =>
+      apps[service].tasks!.find((task) => task.name === name)!.run(),
     /** Posts a batch of orders to the gateway as NDJSON. */
     importBatch: (orders: unknown[], headers: Record<string, string> = {}, signal?: AbortSignal) =>
       apps.gateway.fetch(

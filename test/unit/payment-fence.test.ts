@@ -3,6 +3,7 @@ import { SimulatedProvider } from '../../services/payment/provider.ts'
 import { createPaymentService } from '../../services/payment/service.ts'
 import { auditShop, stockOf } from '../support/audit.ts'
 import { deferred } from '../support/barrier.ts'
+import { waitUntil } from '../support/environment.ts'
 import { type InProcessShop, inProcessShop } from '../support/in-process.ts'
 
 const mouse = { id: 'sku-mouse', quantity: 2 }
@@ -13,26 +14,44 @@ const timedOut = () => new DOMException('the request deadline has passed', 'Time
 /**
  * The payment service charging through a provider the test holds: `charging` resolves when a charge reached the
  * provider, which answers only once `release` is called — and then succeeds even if the caller gave up meanwhile,
- * as a provider that ignores timeouts does.
+ * as a provider that ignores timeouts does. `behave` changes what an attempt or a refund does after the charge. The
+ * provider keeps a ledger of what it charged and refunded, the money as the customer sees it.
  */
-function heldProvider() {
+function heldProvider(behave: { afterCharge?: (attempt: number) => void; refundFails?: () => boolean } = {}) {
   const charging = deferred()
   const release = deferred()
-  let charges = 0
+  const ledger = { charged: [] as string[], refunded: [] as string[] }
   const service = createPaymentService((_, faults) => {
     const simulated = new SimulatedProvider({ latencyMs: 1, faults })
     return {
       async charge(request) {
-        charges++
         charging.resolve()
         await release.promise
-        return simulated.charge(request, new AbortController().signal)
+        const reference = await simulated.charge(request, new AbortController().signal)
+        if (!ledger.charged.includes(reference)) ledger.charged.push(reference)
+        behave.afterCharge?.(request.attempt)
+        return reference
       },
-      refund: (reference) => simulated.refund(reference),
+      lookup: (paymentId, signal) => simulated.lookup(paymentId, signal),
+      async refund(reference, signal) {
+        if (behave.refundFails?.()) throw new TypeError('provider unreachable')
+        await simulated.refund(reference, signal)
+        ledger.refunded.push(reference)
+      },
     }
   })
-  return { service, charging: charging.promise, release: () => release.resolve(), charges: () => charges }
+  return {
+    service,
+    ledger,
+    charging: charging.promise,
+    release: () => release.resolve(),
+    charges: () => ledger.charged.length,
+  }
 }
+
+/** What the customer was charged and not given back, by the provider's own ledger. */
+const moneyHeld = (ledger: { charged: string[]; refunded: string[] }) =>
+  ledger.charged.filter((reference) => !ledger.refunded.includes(reference))
 
 async function paymentOf(shop: InProcessShop, userId: string) {
   const [order] = (
@@ -106,6 +125,87 @@ describe('no charge without a paid order: the fence between order and payment', 
     expect((await arrived.json()).error.code).toBe('payment_voided')
     expect(provider.charges()).toBe(0)
     expect((await paymentOf(shop, 'u-stuck')).payment).toMatchObject({ status: 'voided', attempts: 0 })
+  })
+
+  test('a charge whose answer is lost on every attempt is found at the provider and refunded when voided', async () => {
+    const provider = heldProvider({
+      afterCharge: () => {
+        throw new TypeError('socket hang up')
+      },
+    })
+    provider.release()
+    const shop = await inProcessShop({ services: { payment: provider.service }, env: { PAYMENT_BACKOFF_MS: '1' } })
+    const initial = await stockOf(shop.databases.inventory)
+    const response = await shop.placeOrder({ userId: 'u-unknown', items: [mouse] })
+    expect(response.status).toBe(504)
+    const { order, payment } = await paymentOf(shop, 'u-unknown')
+    expect(order.status).toBe('cancelled')
+    expect(payment).toMatchObject({ status: 'refunded', attempts: 3 })
+    expect(provider.ledger.charged).toHaveLength(1)
+    expect(moneyHeld(provider.ledger)).toEqual([])
+    expect(await auditShop(shop.databases, initial)).toEqual([])
+  })
+
+  test('a refund that fails is tried again by the reconciliation until the money is back', async () => {
+    let refundDown = true
+    const provider = heldProvider({ refundFails: () => refundDown })
+    let lateCharge: Promise<Response> | undefined
+    const shop = await inProcessShop({
+      services: { payment: provider.service },
+      interpose: {
+        payment: (next) => async (input, init) => {
+          if (!isCharge(input, init)) return next(input, init)
+          lateCharge = next(input, init)
+          await provider.charging
+          throw timedOut()
+        },
+      },
+    })
+    expect((await shop.placeOrder({ userId: 'u-refund', items: [mouse] })).status).toBe(504)
+    provider.release()
+    expect((await lateCharge!).status).toBe(409)
+    // Charged after the void, and the refund failed: the payment stays voided, not reconciled, money still held.
+    expect((await paymentOf(shop, 'u-refund')).payment).toMatchObject({ status: 'voided', reconciled_at: null })
+    expect(moneyHeld(provider.ledger)).toHaveLength(1)
+
+    await shop.runTask('payment reconciliation', 'payment')
+    expect(moneyHeld(provider.ledger)).toHaveLength(1)
+    refundDown = false
+    await shop.runTask('payment reconciliation', 'payment')
+    expect(moneyHeld(provider.ledger)).toEqual([])
+    expect((await paymentOf(shop, 'u-refund')).payment).toMatchObject({ status: 'refunded' })
+  })
+
+  test('a payment voided while its attempt waits to be retried is not tried again', async () => {
+    let attempts = 0
+    const provider = heldProvider({
+      afterCharge: (attempt) => {
+        attempts = attempt
+        // The first attempt's answer is lost; the order gives up during the pause before the next one.
+        if (attempt === 1) throw new TypeError('socket hang up')
+      },
+    })
+    provider.release()
+    const shop = await inProcessShop({ services: { payment: provider.service }, env: { PAYMENT_BACKOFF_MS: '1500' } })
+    const create = shop.internal(
+      'payment',
+      new Request('http://payment.internal/payments', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId: 'o-backoff', amount: 10 }),
+      }),
+    )
+    const failedOnce = async () =>
+      (await shop.count('payment', "select * from payments where order_id = 'o-backoff' and status = 'failed'")) === 1
+    expect(await waitUntil(failedOnce)).toBe(true)
+    const voided = await shop.internal(
+      'payment',
+      new Request('http://payment.internal/orders/o-backoff/payment/void', { method: 'POST' }),
+    )
+    expect((await voided.json()).status).toBe('refunded')
+    expect((await create).status).toBe(409)
+    expect(attempts).toBe(1)
+    expect(moneyHeld(provider.ledger)).toEqual([])
   })
 
   test('a charge that succeeded although its answer was lost completes the order: the void finds it', async () => {
