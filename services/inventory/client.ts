@@ -21,18 +21,23 @@ export function createInventoryClient({ baseUrl, fetch }: Upstream): InventoryAp
   const call = <T>(pending: Promise<JsonResponse>) => unwrap<T>('inventory', pending)
   return {
     listProducts: () => call(api.products.$get()),
-    product: (id, signal) => call(api.products[':id'].$get({ param: { id } }, { init: { signal } })),
+    // Hono's client puts path parameters in as they are: an id is encoded so it can only name a product.
+    product: (id, signal) =>
+      call(api.products[':id'].$get({ param: { id: encodeURIComponent(id) } }, { init: { signal } })),
     checkAvailability: async (items, signal) =>
       (await call<{ items: PricedItem[] }>(api.availability.$post({ json: { items } }, { init: { signal } }))).items,
     reserve: (orderId, items) => call(api.reservations.$post({ json: { orderId, items } })),
     release: async (orderId) =>
       (
         await call<{ reservation: Reservation | null }>(
-          api.reservations[':orderId'].release.$post({ param: { orderId } }),
+          api.reservations[':orderId'].release.$post({ param: { orderId: encodeURIComponent(orderId) } }),
         )
       ).reservation,
     commit: async (orderId) =>
-      (await call<{ reservation: Reservation }>(api.reservations[':orderId'].commit.$post({ param: { orderId } })))
-        .reservation,
+      (
+        await call<{ reservation: Reservation }>(
+          api.reservations[':orderId'].commit.$post({ param: { orderId: encodeURIComponent(orderId) } }),
+        )
+      ).reservation,
   }
 }

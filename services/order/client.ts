@@ -19,7 +19,7 @@ export function createOrderClient({ baseUrl, fetch }: Upstream): OrderApi {
       const init = { body: ndjson, headers: { 'content-type': 'application/x-ndjson' }, signal }
       return (await unwrap<{ results: BatchOutcome[] }>('order', api.orders.batch.$post({}, { init }))).results
     },
-    // Encoded, so no id can change the path it is sent to.
+    // Hono's client puts path parameters in as they are: encoded, no id can change the path it is sent to.
     get: (id) => unwrap('order', api.orders[':id'].$get({ param: { id: encodeURIComponent(id) } })),
   }
 }

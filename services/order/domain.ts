@@ -22,8 +22,11 @@ export interface OrderDeps {
   maxOpenOrders: number
 }
 
-/** An order still pending or reserved this long after its last change was interrupted: recovery resolves it. */
-export const DEFAULT_STALE_AFTER_MS = 30_000
+/**
+ * An order still in progress this long after its last change was interrupted: recovery resolves it. Longer than a
+ * batch's deadline (30 s) and the settling after it, so recovery never takes an order a request still works on.
+ */
+export const DEFAULT_STALE_AFTER_MS = 60_000
 
 export const DEFAULT_MAX_OPEN_ORDERS = 5
 
@@ -123,6 +126,9 @@ export class Orders {
       return { kind: 'answered', order: await this.replay(earlier, request) }
     }
     if (!order) {
+      // A request with the same key may be the order that filled the limit: then this is a replay.
+      const earlier = request.requestId ? await store.findByRequestId(request.userId, request.requestId) : undefined
+      if (earlier) return { kind: 'answered', order: await this.replay(earlier, request) }
       throw new AppError(403, 'user_not_allowed', `user ${request.userId} has ${maxOpenOrders} orders in progress`, {
         reason: 'too_many_open_orders',
         limit: maxOpenOrders,

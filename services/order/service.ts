@@ -10,7 +10,7 @@ import { BatchImport } from './batch.ts'
 import { DEFAULT_MAX_OPEN_ORDERS, DEFAULT_STALE_AFTER_MS, Orders } from './domain.ts'
 import { logSink, Outbox, webhookSink } from './outbox.ts'
 import { DEFAULT_PRECHECKS, Prechecks } from './prechecks.ts'
-import { Saga } from './saga.ts'
+import { Saga, SETTLE_DEADLINE_MS } from './saga.ts'
 import * as schema from './schema.ts'
 import { OrderStore } from './store.ts'
 
@@ -65,12 +65,22 @@ export const orderService: ServiceDefinition = {
       maxOpenOrders: numberSetting(env, 'ORDER_MAX_OPEN_ORDERS', DEFAULT_MAX_OPEN_ORDERS),
     })
     const app = createOrderApp({ orders, batch: new BatchImport({ orders, tracer }), telemetry, env })
+    const staleAfterMs = numberSetting(env, 'ORDER_STALE_AFTER_MS', DEFAULT_STALE_AFTER_MS)
+    const longestWork =
+      Math.max(numberSetting(env, 'REQUEST_DEADLINE_MS', 5000), numberSetting(env, 'BATCH_DEADLINE_MS', 30_000)) +
+      3 * SETTLE_DEADLINE_MS
+    if (staleAfterMs < longestWork) {
+      console.warn(
+        `ORDER_STALE_AFTER_MS=${staleAfterMs} is below the ${longestWork} ms a request may work on an order: recovery ` +
+          'may cancel orders still in progress (no money is lost: their payment is voided first)',
+      )
+    }
     return {
       fetch: app.fetch,
       tasks: [
         {
           name: 'order recovery',
-          run: () => orders.recover(numberSetting(env, 'ORDER_STALE_AFTER_MS', DEFAULT_STALE_AFTER_MS)),
+          run: () => orders.recover(staleAfterMs),
           everyMs: numberSetting(env, 'ORDER_RECOVERY_INTERVAL_MS', 15_000),
         },
         {

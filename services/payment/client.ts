@@ -26,7 +26,7 @@ export function createPaymentClient({ baseUrl, fetch }: Upstream): PaymentApi {
         if (error instanceof AppError && error.status === 404) return undefined
         throw error
       }),
-    void: (orderId) => unwrap('payment', byOrder.void.$post({ param: { orderId } })),
-    refund: (orderId) => unwrap('payment', byOrder.refund.$post({ param: { orderId } })),
+    void: (orderId) => unwrap('payment', byOrder.void.$post({ param: { orderId: encodeURIComponent(orderId) } })),
+    refund: (orderId) => unwrap('payment', byOrder.refund.$post({ param: { orderId: encodeURIComponent(orderId) } })),
   }
 }

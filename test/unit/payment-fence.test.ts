@@ -279,6 +279,28 @@ describe('repeated requests', () => {
     expect(await shop.count('order', 'select * from orders')).toBe(1)
   })
 
+  test('two requests with one key at the open-order limit: the second is a replay, not a refusal', async () => {
+    const bothChecking = deferred()
+    let checking = 0
+    const shop = await inProcessShop({
+      env: { ORDER_MAX_OPEN_ORDERS: '1' },
+      interpose: {
+        // Both requests pass the replay lookup and their pre-checks before either records its order.
+        inventory: (next) => async (input, init) => {
+          if (new Request(input, init).url.endsWith('/availability') && ++checking === 2) bothChecking.resolve()
+          if (new Request(input, init).url.endsWith('/availability')) await bothChecking.promise
+          return next(input, init)
+        },
+      },
+    })
+    const body = { userId: 'u-limit', items: [mouse], requestId: 'k-limit' }
+    const answers = await Promise.all([shop.placeOrder(body), shop.placeOrder(body)])
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201])
+    const [first, second] = await Promise.all(answers.map((answer) => answer.json()))
+    expect(second).toEqual(first)
+    expect(await shop.count('order', 'select * from orders')).toBe(1)
+  })
+
   test('the same key with another body is 422 idempotency_key_reused and creates nothing', async () => {
     const shop = await inProcessShop()
     const key = { 'Idempotency-Key': 'k-reused' }
