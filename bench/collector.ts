@@ -10,6 +10,7 @@ import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
 import * as schema from '../collector/schema.ts'
 import { DEFAULT_SETTINGS } from '../collector/settings.ts'
 import { openDatabase } from '../runtime/database.ts'
+import { type CommandSpec, readCommandLine } from '../scripts/cli.ts'
 import { figure, quantile, type SectionRun } from './section.ts'
 
 export interface CollectorFigures {
@@ -165,4 +166,16 @@ export const collectorSection: SectionRun = async (context) => {
   }
 }
 
-if (import.meta.main) console.log(JSON.stringify(await benchCollector(), null, 2))
+const BENCH_COLLECTOR_COMMAND = {
+  name: 'bench:collector',
+  summary:
+    "Ingests a million spans through the collector's app (OTLP/JSON and protobuf, no sockets) into a libSQL file in a\n" +
+    'temporary folder, then times trace-by-id and search queries; prints the figures as JSON.',
+  options: {},
+  examples: ['bun run bench:collector > collector.json'],
+} as const satisfies CommandSpec
+
+if (import.meta.main) {
+  readCommandLine(BENCH_COLLECTOR_COMMAND)
+  console.log(JSON.stringify(await benchCollector(), null, 2))
+}

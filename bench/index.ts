@@ -1,6 +1,7 @@
 // `bun run bench`: one run that measures every part side by side and writes BENCHMARKS.md and bench/results.json.
 // Loopback only, bounded in time: under ten minutes on two cores.
 import { loadavg } from 'node:os'
+import { type CommandSpec, readCommandLine } from '../scripts/cli.ts'
 import { bundleSizeSection } from './bundle-size.ts'
 import { collectorSection } from './collector.ts'
 import { exporterDown } from './exporter-down.ts'
@@ -12,6 +13,19 @@ import { markdownTable, type SectionContext, type SectionResult } from './sectio
 import { spanCost } from './span-cost.ts'
 import { SystemPool } from './systems.ts'
 import { tracingOverhead } from './tracing-overhead.ts'
+
+const BENCH_COMMAND = {
+  name: 'bench',
+  summary:
+    'Measures every part side by side (tracing overhead per runtime, span cost, throughput and latency, the\n' +
+    'collector, the exporter with the collector down, pre-checks, Worker bundle sizes) and writes BENCHMARKS.md and\n' +
+    'bench/results.json. Starts its own systems on free ports: nothing needs to run, and a running bun run dev is\n' +
+    'not disturbed. Loopback only; under ten minutes on two cores.',
+  options: {},
+  examples: ['bun run bench'],
+} as const satisfies CommandSpec
+
+readCommandLine(BENCH_COMMAND)
 
 /** The report's parts, each id with its heading, in the order BENCHMARKS.md gets them. */
 const TITLES = {

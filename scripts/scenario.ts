@@ -1,24 +1,45 @@
 // `bun run scenario payment-timeout`: the payment-timeout troubleshooting case the README walks through, against the
 // running system. It places an order whose payment provider never answers, prints its trace as a tree and names the
 // span where it started, then places one whose first attempt times out and shows the retry that absorbed it.
-import { parseArgs } from 'node:util'
 import { buildTree, deepestFailures } from '../collector/analysis/tree.ts'
 import { createCollectorClient } from '../collector/client.ts'
 import type { JaegerTrace } from '../collector/jaeger.ts'
 import { renderTrace } from '../collector/report/show.ts'
 import { serviceUrl } from '../shared/config.ts'
+import { type CommandSpec, chosenCommand, parseCommandLine, readCommandLine } from './cli.ts'
 
-const USAGE = `usage: bun run scenario payment-timeout [--gateway URL] [--collector URL]
-Needs the system running (bun run dev) with FAULTS=on, its default.`
+const SCENARIO_COMMAND = {
+  name: 'scenario',
+  synopsis: '<scenario> [options]',
+  summary: "Runs a troubleshooting case of the README against the running system and prints each order's trace.",
+  commands: {
+    'payment-timeout':
+      'an order whose payment provider never answers (its trace, the root cause), then one a retry rescues',
+  },
+  maxPositionals: 1,
+  options: {
+    gateway: {
+      type: 'string',
+      value: 'URL',
+      defaultText: 'GATEWAY_URL, else http://127.0.0.1:$GATEWAY_PORT (8080)',
+      description: 'the gateway',
+    },
+    collector: {
+      type: 'string',
+      value: 'URL',
+      defaultText: 'COLLECTOR_URL, else http://127.0.0.1:$COLLECTOR_PORT (4318)',
+      description: 'the collector the services export to',
+    },
+  },
+  examples: ['bun run scenario payment-timeout'],
+  notes: ['Needs the system running (bun run dev) with FAULTS=on, its default.'],
+} as const satisfies CommandSpec
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { gateway: { type: 'string' }, collector: { type: 'string' } },
+const { values } = readCommandLine(SCENARIO_COMMAND, (argv) => {
+  const line = parseCommandLine(SCENARIO_COMMAND, argv)
+  chosenCommand(SCENARIO_COMMAND, line.positionals) // one scenario so far: naming it is all there is to check
+  return line
 })
-if (positionals[0] !== 'payment-timeout') {
-  console.error(USAGE)
-  process.exit(2)
-}
 
 const gateway = values.gateway ?? serviceUrl(process.env, 'gateway')
 const traces = createCollectorClient({ baseUrl: values.collector ?? serviceUrl(process.env, 'collector'), fetch })

@@ -74,6 +74,82 @@ describe('bun run traces', () => {
     expect(missing.stderr).toContain('trace 0123456789abcdef0123456789abcdef not found')
     const usage = await runTraces(collector.url, 'nonsense')
     expect(usage.code).toBe(2)
-    expect(usage.stdout).toContain('usage: bun run traces')
+    expect(usage.stderr).toContain('traces: unknown command nonsense\nUsage: bun run traces <command> [options]')
+    expect(usage.stdout).toBe('')
   })
 })
+
+describe('bun run traces --json: the same information as data', () => {
+  test('show: the tree, each span with its timing, status, error.type and events', async () => {
+    const trace = await tracesJson('show', FAILED_TRACE)
+    expect(trace).toMatchObject({ traceId: FAILED_TRACE, durationUs: 5_100_000, spanCount: 7, failingCount: 4 })
+    expect(trace.roots).toHaveLength(1)
+    expect(trace.roots[0]).toMatchObject({ service: 'gateway', name: 'api_gateway.create_order', failed: true })
+    const payment = findSpan(trace.roots, 'payment.create')
+    expect(payment).toMatchObject({
+      service: 'payment',
+      durationUs: 4_680_000,
+      failed: true,
+      statusMessage: 'TIMEOUT',
+      errorType: 'TIMEOUT',
+    })
+    expect(payment.events.map((event: any) => [event.name, event.attributes.attempt])).toEqual([
+      ['retry_attempt', 1],
+      ['retry_attempt', 2],
+    ])
+    expect(payment.events[0].offsetUs).toBe(1_590_000)
+    expect(findSpan(trace.roots, 'check_inventory')).toMatchObject({ failed: false, durationUs: 120_000 })
+  })
+
+  test('slow: the trace, its slowest span by self time and the spans over 10%', async () => {
+    const slow = await tracesJson('slow', '--min', '1s')
+    expect(slow.minDurationUs).toBe(1_000_000)
+    expect(slow.traces.map((trace: any) => trace.traceId)).toEqual([FAILED_TRACE])
+    const [trace] = slow.traces
+    expect(trace.root).toMatchObject({ service: 'gateway', name: 'api_gateway.create_order' })
+    expect(trace.slowestSpan).toMatchObject({ service: 'payment', name: 'payment.create', selfTimeUs: 4_680_000 })
+    expect(trace.spansOver10Percent).toContainEqual(
+      expect.objectContaining({ service: 'order', name: 'create_payment', durationUs: 4_700_000, share: 0.922 }),
+    )
+    expect((await tracesJson('slow', '--min', '10s')).traces).toEqual([])
+  })
+
+  test('critical-path: the steps, their self times adding up to the duration', async () => {
+    const path = await tracesJson('critical-path', FAILED_TRACE)
+    expect(path.traceId).toBe(FAILED_TRACE)
+    const selfTimes = path.steps.reduce((sum: number, step: any) => sum + step.selfTimeUs, 0)
+    expect(selfTimes).toBe(path.durationUs)
+    expect(path.steps.at(-1)).toMatchObject({ name: 'payment.create', selfTimeUs: 4_680_000, failed: true })
+    expect(path.steps[0]).toMatchObject({ service: 'gateway', depth: 0, selfTimeUs: 50_000 })
+  })
+
+  test('errors: the groups with their count, error.type and every trace id', async () => {
+    const errors = await tracesJson('errors')
+    expect(errors.groups).toHaveLength(1)
+    expect(errors.groups[0]).toMatchObject({
+      count: 1,
+      service: 'payment',
+      name: 'payment.create',
+      statusMessage: 'TIMEOUT',
+      errorType: 'TIMEOUT',
+      traceIds: [FAILED_TRACE],
+    })
+    expect(Number.isNaN(Date.parse(errors.groups[0].last))).toBe(false)
+  })
+})
+
+/** Runs `bun run traces … --json`, expects success and returns the parsed output. */
+async function tracesJson(...args: string[]): Promise<any> {
+  const { stdout, stderr, code } = await runTraces(collector.url, ...args, '--json')
+  expect(code, stderr).toBe(0)
+  return JSON.parse(stdout)
+}
+
+function findSpan(spans: any[], name: string): any {
+  for (const span of spans) {
+    if (span.name === name) return span
+    const found = findSpan(span.children, name)
+    if (found) return found
+  }
+  return undefined
+}
