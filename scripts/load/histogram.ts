@@ -48,7 +48,7 @@ export class LatencyHistogram {
     return this.count === 0 ? 0 : this.sum / this.count
   }
 
-  /** min, mean, p50, p90, p99, max in milliseconds, rounded to the microsecond. */
+  /** min, mean, p50, p90, p95, p99, max in milliseconds, rounded to the microsecond. */
   summary(): LatencySummary {
     const round = (ms: number) => Math.round(ms * 1000) / 1000
     return {
@@ -56,6 +56,7 @@ export class LatencyHistogram {
       mean: round(this.mean()),
       p50: round(this.percentile(50)),
       p90: round(this.percentile(90)),
+      p95: round(this.percentile(95)),
       p99: round(this.percentile(99)),
       max: round(this.max),
     }
@@ -67,6 +68,7 @@ export interface LatencySummary {
   mean: number
   p50: number
   p90: number
+  p95: number
   p99: number
   max: number
 }

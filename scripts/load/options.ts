@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { type CommandSpec, parseCommandLine, UsageError } from '../cli.ts'
 
 /** Open model: requests arrive at `rate` per second whatever the answers. Closed: `concurrency` users in a loop. */
 export type LoadModel = { kind: 'open'; rate: number } | { kind: 'closed'; concurrency: number }
@@ -20,28 +20,87 @@ export interface LoadOptions {
   faults: Weighted[]
 }
 
-export class LoadOptionError extends Error {
+/** A bad value on `bun run load`'s command line: printed with the usage, exit 2. */
+export class LoadOptionError extends UsageError {
   override readonly name = 'LoadOptionError'
+}
+
+/** A limit the run must hold, as k6's thresholds: broken, `bun run load` says which and exits 1. */
+export interface Threshold {
+  /** The option that set it, how a broken one is named. */
+  option: '--max-p95' | '--max-p99' | '--max-error-rate'
+  metric: 'p95' | 'p99' | 'errorRate'
+  /** Milliseconds for a percentile, a fraction (0.01 for 1%) for the error rate. */
+  max: number
 }
 
 export const DEFAULTS = { url: 'http://localhost:8080', concurrency: 8, duration: '10s', maxRequests: 100_000 } as const
 
-/** `bun run load` arguments into options; throws LoadOptionError with a message for the user. */
-export function parseLoadArgs(argv: string[]): { options: LoadOptions; json: boolean } {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      url: { type: 'string', default: DEFAULTS.url },
-      rate: { type: 'string' },
-      concurrency: { type: 'string' },
-      duration: { type: 'string', default: DEFAULTS.duration },
-      'max-requests': { type: 'string', default: String(DEFAULTS.maxRequests) },
-      mix: { type: 'string' },
-      faults: { type: 'string' },
-      json: { type: 'boolean', default: false },
+export const LOAD_COMMAND = {
+  name: 'load',
+  summary:
+    'Places orders through the gateway (POST /api/orders) on loopback, with a live progress line on stderr and a\n' +
+    'summary at the end; Ctrl-C stops sending and still prints it. Exits 1 when a --max-* threshold is broken.',
+  options: {
+    url: { type: 'string', value: 'URL', default: DEFAULTS.url, description: 'the gateway; loopback only' },
+    rate: { type: 'string', value: 'N', description: 'open model: N orders a second, whatever the answers' },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      defaultText: `${DEFAULTS.concurrency} unless --rate`,
+      description: 'closed model: N users, each ordering again once answered',
     },
-  })
+    duration: { type: 'string', value: 'TIME', default: DEFAULTS.duration, description: '500ms, 10s, 2m or seconds' },
+    'max-requests': {
+      type: 'string',
+      value: 'N',
+      default: String(DEFAULTS.maxRequests),
+      description: 'stop after N orders, whatever the duration',
+    },
+    mix: {
+      type: 'string',
+      value: 'ID:W,…',
+      defaultText: 'the catalogue, weighted by stock',
+      description: 'products by weight, one per order',
+    },
+    faults: {
+      type: 'string',
+      value: 'S=F:SHARE,…',
+      defaultText: 'none',
+      description: 'fault baggage and the share of orders carrying it',
+    },
+    'max-p95': { type: 'string', value: 'TIME', description: 'fail the run if p95 latency is over TIME (300ms, 1.5s)' },
+    'max-p99': { type: 'string', value: 'TIME', description: 'fail the run if p99 latency is over TIME' },
+    'max-error-rate': {
+      type: 'string',
+      value: 'RATE',
+      description: 'fail the run if more than RATE of requests fail (1% or 0.01)',
+    },
+    json: {
+      type: 'boolean',
+      description: 'print the summary as JSON: p50/p95/p99, outcomes, a per-second series, thresholds',
+    },
+  },
+  examples: [
+    'bun run load --rate 50 --duration 30s',
+    'bun run load --concurrency 16 --mix sku-mouse:3,sku-cable:1 --faults payment=decline:0.1,payment=timeout:0.05',
+    'bun run load --duration 20s --max-p99 300ms --max-error-rate 1% --json > run.json',
+  ],
+  notes: [
+    'An error is an answer other than 2xx, a client timeout or a network error; the error rate is errors / requests.',
+    'Latency is measured from when a request was due, so with --rate a slow gateway shows in the figures.',
+  ],
+} as const satisfies CommandSpec
+
+export interface LoadArgs {
+  options: LoadOptions
+  json: boolean
+  thresholds: Threshold[]
+}
+
+/** `bun run load` arguments into options; throws LoadOptionError (a UsageError) with a message for the user. */
+export function parseLoadArgs(argv: string[]): LoadArgs {
+  const { values } = parseCommandLine(LOAD_COMMAND, argv)
   if (values.rate !== undefined && values.concurrency !== undefined) {
     throw new LoadOptionError('give either --rate (open model) or --concurrency (closed model), not both')
   }
@@ -53,16 +112,46 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; json: boo
           concurrency: positiveInteger('--concurrency', values.concurrency ?? String(DEFAULTS.concurrency)),
         }
   return {
-    json: values.json!,
+    json: values.json,
+    thresholds: parseThresholds(values),
     options: {
-      url: loopbackUrl(values.url!),
+      url: loopbackUrl(values.url),
       model,
-      durationMs: parseDuration(values.duration!),
-      maxRequests: positiveInteger('--max-requests', values['max-requests']!),
+      durationMs: parseDuration(values.duration),
+      maxRequests: positiveInteger('--max-requests', values['max-requests']),
       mix: values.mix ? parseMix(values.mix) : [],
       faults: values.faults ? parseFaults(values.faults) : [],
     },
   }
+}
+
+function parseThresholds(values: { 'max-p95'?: string; 'max-p99'?: string; 'max-error-rate'?: string }): Threshold[] {
+  const thresholds: Threshold[] = []
+  if (values['max-p95'] !== undefined)
+    thresholds.push({ option: '--max-p95', metric: 'p95', max: parseLatency('--max-p95', values['max-p95']) })
+  if (values['max-p99'] !== undefined)
+    thresholds.push({ option: '--max-p99', metric: 'p99', max: parseLatency('--max-p99', values['max-p99']) })
+  if (values['max-error-rate'] !== undefined)
+    thresholds.push({ option: '--max-error-rate', metric: 'errorRate', max: parseRate(values['max-error-rate']) })
+  return thresholds
+}
+
+/** A latency limit in milliseconds: `300ms`, `1.5s`. The unit is required: a bare 300 could mean either. */
+export function parseLatency(option: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value.trim())
+  if (!match) throw new LoadOptionError(`${option} ${value}: a latency with its unit, e.g. 300ms or 1.5s`)
+  const ms = Number(match[1]) * (match[2] === 's' ? 1000 : 1)
+  if (ms <= 0) throw new LoadOptionError(`${option} must be above zero`)
+  return ms
+}
+
+/** An error-rate limit as a fraction: `1%` or `0.01`; 0 allows no error at all. */
+export function parseRate(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim())
+  const rate = match ? Number(match[1]) / (match[2] ? 100 : 1) : Number.NaN
+  if (!(rate >= 0 && rate <= 1))
+    throw new LoadOptionError(`--max-error-rate ${value}: a share between 0 and 1, or a percentage (1%)`)
+  return rate
 }
 
 /** The URL without its trailing slash, if its host is on loopback: load is never sent anywhere else. */

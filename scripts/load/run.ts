@@ -1,5 +1,6 @@
 import { LatencyHistogram, type LatencySummary } from './histogram.ts'
 import { faultPicker, type LoadModel, type LoadOptions, type Weighted, weightedPicker } from './options.ts'
+import { SecondSeries, type SecondStats } from './series.ts'
 
 /** Open-model requests beyond this many unanswered are not sent but counted: a stalled gateway must not exhaust sockets. */
 export const MAX_IN_FLIGHT = 1024
@@ -28,6 +29,8 @@ export interface LoadSummary {
   latencyMs: LatencySummary
   /** By outcome: `201`, `402 payment_declined`, `client_timeout`, `network_error`. */
   outcomes: Record<string, { count: number; p50: number; p99: number }>
+  /** Second by second: requests sent, answers by status class, p50 and p99. */
+  seconds: SecondStats[]
 }
 
 export interface LoadRun {
@@ -59,19 +62,23 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   let notSent = 0
 
   const started = performance.now()
+  const series = new SecondSeries(started)
   const deadline = started + options.durationMs
   const running = () => performance.now() < deadline && issued + notSent < options.maxRequests && !hooks.signal?.aborted
 
   async function send(dueAt: number): Promise<void> {
     const sequence = issued++
     inFlight++
+    series.sent(performance.now())
     const outcome = await placeOrder(
       options.url,
       { userId: `load-user-${sequence % 100}`, items: [{ id: pickProduct(), quantity: 1 }] },
       pickFault(),
     )
-    const ms = performance.now() - dueAt
+    const endedAt = performance.now()
+    const ms = endedAt - dueAt
     inFlight--
+    series.ended(endedAt, outcome, ms)
     total.record(ms)
     interval.latency.record(ms)
     interval.outcomes[outcome] = (interval.outcomes[outcome] ?? 0) + 1
@@ -105,6 +112,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
       for (; started + due * gapMs <= now && issued + notSent < options.maxRequests; due++) {
         if (inFlight >= MAX_IN_FLIGHT) {
           notSent++
+          series.notSent(performance.now())
           continue
         }
         const request = send(started + due * gapMs)
@@ -141,6 +149,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
       throughput: Math.round((total.count * 10_000) / elapsedMs) / 10,
       latencyMs: total.summary(),
       outcomes,
+      seconds: series.seconds(),
     },
   }
 }
@@ -174,7 +183,13 @@ function errorCode(body: string): string {
 
 /** The catalogue, each product weighted by its stock, so a default run sells what there is most of. */
 async function catalogueMix(url: string): Promise<Weighted[]> {
-  const response = await fetch(`${url}/api/products`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+  const response = await fetch(`${url}/api/products`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(
+    (error: Error & { code?: string }) => {
+      throw new Error(
+        `the gateway at ${url} does not answer (${error.code ?? error.message}): is it running (bun run dev)?`,
+      )
+    },
+  )
   if (!response.ok) throw new Error(`GET ${url}/api/products answered ${response.status}`)
   const products = (await response.json()) as { id: string; available: number }[]
   const mix = products

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { LatencyHistogram } from '../../scripts/load/histogram.ts'
+import { SecondSeries, statusClassOf } from '../../scripts/load/series.ts'
 
 function histogramOf(values: number[]): LatencyHistogram {
   const histogram = new LatencyHistogram()
@@ -29,7 +30,7 @@ describe('LatencyHistogram', () => {
   })
 
   test('an empty histogram reports zeros', () => {
-    expect(new LatencyHistogram().summary()).toEqual({ min: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 })
+    expect(new LatencyHistogram().summary()).toEqual({ min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 })
   })
 
   test('merging two halves gives the histogram of the whole', () => {
@@ -48,5 +49,45 @@ describe('LatencyHistogram', () => {
     expect(histogram.count).toBe(3)
     expect(histogram.percentile(100)).toBe(1e9)
     expect(histogram.percentile(10)).toBeLessThanOrEqual(0.001)
+  })
+})
+
+describe('SecondSeries', () => {
+  const START = 10_000
+
+  test('each second counts what was sent and what ended in it, answers by status class', () => {
+    const series = new SecondSeries(START)
+    series.sent(START + 10)
+    series.sent(START + 20)
+    series.ended(START + 30, '201', 20)
+    series.ended(START + 990, '402 payment_declined', 980)
+    series.sent(START + 1500)
+    series.notSent(START + 1600)
+    series.ended(START + 1700, 'client_timeout', 200)
+    // Percentiles within the histogram's 1%: rounded here.
+    const rounded = series.seconds().map((second) => ({ ...second, p50: Math.round(second.p50!) }))
+    expect(rounded).toEqual([
+      { second: 0, sent: 2, notSent: 0, answered: { '2xx': 1, '4xx': 1, '5xx': 0 }, noAnswer: 0, p50: 20, p99: 980 },
+      { second: 1, sent: 1, notSent: 1, answered: { '2xx': 0, '4xx': 0, '5xx': 0 }, noAnswer: 1, p50: 200, p99: 200 },
+    ])
+  })
+
+  test('a second without events is still in the series, its percentiles null', () => {
+    const series = new SecondSeries(START)
+    series.ended(START + 100, '503 unavailable', 5)
+    series.ended(START + 2100, '201', 7)
+    const seconds = series.seconds()
+    expect(seconds.map((second) => second.second)).toEqual([0, 1, 2])
+    expect(seconds[1]).toMatchObject({ sent: 0, noAnswer: 0, p50: null, p99: null })
+    expect(seconds[0]!.answered['5xx']).toBe(1)
+  })
+
+  test('the status class of an outcome, none for a request without an answer', () => {
+    expect(['201', '409 insufficient_inventory', '504 payment_timeout', 'network_error'].map(statusClassOf)).toEqual([
+      '2xx',
+      '4xx',
+      '5xx',
+      undefined,
+    ])
   })
 })

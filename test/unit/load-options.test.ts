@@ -1,14 +1,19 @@
 import { describe, expect, test } from 'bun:test'
+import { UsageError } from '../../scripts/cli.ts'
 import {
   faultPicker,
   LoadOptionError,
   loopbackUrl,
   parseDuration,
   parseFaults,
+  parseLatency,
   parseLoadArgs,
   parseMix,
+  parseRate,
   weightedPicker,
 } from '../../scripts/load/options.ts'
+import type { LoadSummary } from '../../scripts/load/run.ts'
+import { checkThresholds, describeThreshold } from '../../scripts/load/thresholds.ts'
 
 describe('loopback only', () => {
   test.each([
@@ -117,5 +122,61 @@ describe('command line', () => {
     })
     expect(() => parseLoadArgs(['--rate', '50', '--concurrency', '4'])).toThrow(/not both/)
     expect(() => parseLoadArgs(['--concurrency', '2.5'])).toThrow(/whole number/)
+  })
+})
+
+describe('thresholds', () => {
+  test('--max-p95, --max-p99 and --max-error-rate become limits in ms and as a fraction', () => {
+    expect(parseLoadArgs(['--max-p99', '300ms', '--max-p95', '1.5s', '--max-error-rate', '1%']).thresholds).toEqual([
+      { option: '--max-p95', metric: 'p95', max: 1500 },
+      { option: '--max-p99', metric: 'p99', max: 300 },
+      { option: '--max-error-rate', metric: 'errorRate', max: 0.01 },
+    ])
+    expect(parseLoadArgs([]).thresholds).toEqual([])
+  })
+
+  test('an error rate as a percentage or a fraction, 0 allowing none', () => {
+    expect([parseRate('1%'), parseRate('0.5%'), parseRate('0.01'), parseRate('0'), parseRate('100%')]).toEqual([
+      0.01, 0.005, 0.01, 0, 1,
+    ])
+    for (const bad of ['150%', '2', '-1%', 'x', '']) expect(() => parseRate(bad)).toThrow(LoadOptionError)
+  })
+
+  test('a latency needs its unit: a bare 300 could be seconds or milliseconds', () => {
+    expect([parseLatency('--max-p99', '300ms'), parseLatency('--max-p99', '2s')]).toEqual([300, 2000])
+    expect(() => parseLatency('--max-p99', '300')).toThrow(/with its unit/)
+    expect(() => parseLatency('--max-p99', '0ms')).toThrow(/above zero/)
+  })
+
+  test('a bad value is a usage error, printed with the usage like an unknown option', () => {
+    expect(() => parseLoadArgs(['--max-p99', 'fast'])).toThrow(UsageError)
+    expect(() => parseLoadArgs(['--bogus'])).toThrow(UsageError)
+  })
+
+  const summary = (requests: number, errors: number, p95: number, p99: number) =>
+    ({ requests, errors, latencyMs: { p95, p99 } }) as LoadSummary
+
+  test('each threshold with what was measured; the limit itself passes', () => {
+    const results = checkThresholds(summary(200, 2, 120, 300), [
+      { option: '--max-p99', metric: 'p99', max: 300 },
+      { option: '--max-p95', metric: 'p95', max: 100 },
+      { option: '--max-error-rate', metric: 'errorRate', max: 0.01 },
+    ])
+    expect(results.map((result) => [result.actual, result.passed])).toEqual([
+      [300, true],
+      [120, false],
+      [0.01, true],
+    ])
+    expect(results.map(describeThreshold)).toEqual([
+      'p99 300 ms ≤ 300 ms (--max-p99)',
+      'p95 120 ms > 100 ms (--max-p95)',
+      'error rate 1% ≤ 1% (--max-error-rate)',
+    ])
+  })
+
+  test('a run in which no request ended breaks every threshold', () => {
+    const [result] = checkThresholds(summary(0, 0, 0, 0), [{ option: '--max-p99', metric: 'p99', max: 300 }])
+    expect(result).toMatchObject({ actual: null, passed: false })
+    expect(describeThreshold(result!)).toBe('p99: no request ended (--max-p99)')
   })
 })
