@@ -8,33 +8,41 @@
 // /healthz answers; a `release` line is a one-off step, as on Heroku: the lines after it start once it has exited 0
 // (the Workers' migrations); a `sqld` line is a local libSQL server per database, which the services then use.
 // Commands can name every port: `$GATEWAY_PORT` … `$COLLECTOR_PORT`.
-import { parseArgs } from 'node:util'
 import { DEFAULT_PORTS, type ServiceName, servicePort } from '../shared/config.ts'
+import { type CommandSpec, parseCommandLine, readCommandLine, UsageError } from './cli.ts'
 import { localSqldServers } from './databases.ts'
 import { busyPorts } from './ports.ts'
 import { signalGroup } from './process-group.ts'
 import { type ProcessEntry, parseProcfile } from './procfile.ts'
 import { watchAncestors } from './watch-ancestors.ts'
 
-const USAGE = `Usage: bun run dev [--runtime bun|deno|workers] [--procfile FILE] [--no-restart]
-
-Starts the shop (gateway, order, inventory, payment) and the trace collector, waits until each answers /healthz,
-then prints where to go. Ctrl-C (or SIGTERM, or closing the terminal) stops everything it started.
-
-Options:
-  --runtime NAME   bun (default), deno or workers: which Procfile (Procfile, Procfile.deno, Procfile.workers)
-  --procfile FILE  another Procfile (name: command per line)
-  --no-restart     a process that dies stops everything (CI); by default a service that dies after the shop was
-                   up is restarted, up to 5 times with a growing pause
-  -h, --help       this text
-
-Example:
-  bun run dev --runtime deno`
-
-const { values } = parseOptions()
 const procfiles: Record<string, string> = { bun: 'Procfile', deno: 'Procfile.deno', workers: 'Procfile.workers' }
-const procfile = values.procfile ?? procfiles[values.runtime]
-if (!procfile) usageError(`unknown runtime "${values.runtime}": use bun, deno or workers`)
+
+const DEV_COMMAND = {
+  name: 'dev',
+  summary:
+    'Starts the shop (gateway, order, inventory, payment) and the trace collector, waits until each answers ' +
+    '/healthz, then prints where to go. Ctrl-C (or SIGTERM, or closing the terminal) stops everything it started.',
+  options: {
+    runtime: { type: 'string', value: 'bun|deno|workers', default: 'bun', description: 'which Procfile to start' },
+    procfile: { type: 'string', value: 'FILE', description: 'start the processes of FILE (name: command per line)' },
+    'no-restart': {
+      type: 'boolean',
+      description:
+        'a process that dies stops everything (CI); by default a service that dies once the shop is up is restarted, 5 times at most',
+    },
+  },
+  examples: ['bun run dev', 'bun run dev --runtime deno', 'bun run dev --runtime workers --no-restart'],
+} as const satisfies CommandSpec
+
+const { values } = readCommandLine(DEV_COMMAND, (argv) => {
+  const line = parseCommandLine(DEV_COMMAND, argv)
+  if (!line.values.procfile && !(line.values.runtime in procfiles)) {
+    throw new UsageError(`unknown runtime ${line.values.runtime}: use bun, deno or workers`)
+  }
+  return line
+})
+const procfile = values.procfile ?? procfiles[values.runtime]!
 const label = values.procfile ?? values.runtime
 
 const env: Record<string, string | undefined> = {
@@ -207,29 +215,4 @@ async function pipeLines(stream: ReadableStream<Uint8Array>, prefix: string, out
 
 function log(message: string): void {
   console.log(`\x1b[1mdev\x1b[0m ${message}`)
-}
-
-function parseOptions() {
-  try {
-    const parsed = parseArgs({
-      options: {
-        runtime: { type: 'string', default: 'bun' },
-        procfile: { type: 'string' },
-        'no-restart': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-    if (parsed.values.help) {
-      console.log(USAGE)
-      process.exit(0)
-    }
-    return parsed as typeof parsed & { values: { runtime: string } }
-  } catch (error) {
-    usageError(error instanceof Error ? error.message : String(error))
-  }
-}
-
-function usageError(message: string): never {
-  console.error(`bun run dev: ${message}\n\n${USAGE}`)
-  process.exit(2)
 }

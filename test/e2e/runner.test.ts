@@ -143,7 +143,7 @@ describe('bun run dev checks, restarts and explains', () => {
     })
     expect(wrong.exitCode).toBe(2)
     const said = wrong.stderr.toString()
-    expect(said).toContain("Unknown option '--colour'")
+    expect(said).toContain('dev: unknown option --colour')
     expect(said).toContain('Usage: bun run dev')
     expect(said).not.toMatch(/\n\s+at /)
   })
