@@ -31,8 +31,8 @@ export function workerFor(service: ServiceDefinition) {
       try {
         started ??= start(service, bindings)
       } catch (error) {
-        // A configuration the service cannot start with (a file: database URL, an unknown OTLP protocol): say so,
-        // as JSON like every other error, and try again on the next request.
+        // A configuration the service cannot start with (a file: database URL; telemetry settings only warn): say
+        // so, as JSON like every other error, and try again on the next request.
         console.error(`${service.name} cannot start:`, error)
         const message = `${service.name} cannot start: ${error instanceof Error ? error.message : String(error)}`
         return Response.json(errorBody(new AppError(503, 'upstream_unavailable', message)), { status: 503 })

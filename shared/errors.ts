@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api'
+import { isSpanContextValid, trace } from '@opentelemetry/api'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -40,10 +40,12 @@ export interface ErrorBody {
   traceId: string
 }
 
+/** `traceId` is empty when the request has no trace (untraced, or tracing disabled and none came in): never zeros. */
 export function errorBody(error: AppError): ErrorBody {
+  const spanContext = trace.getActiveSpan()?.spanContext()
   return {
     error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
-    traceId: trace.getActiveSpan()?.spanContext().traceId ?? '',
+    traceId: spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : '',
   }
 }
 

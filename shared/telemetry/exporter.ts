@@ -1,16 +1,26 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
-import type { OtlpProtocol } from './config.ts'
+import { canGzip, gzip } from './compression.ts'
+import type { OtlpCompression, OtlpProtocol, Warn } from './config.ts'
 import type { Fetch } from './fetch.ts'
+
+/** Names this exporter to the receiver, as the OTLP exporter spec asks (`OTel-OTLP-Exporter-JavaScript/…` style). */
+export const USER_AGENT = 'otel-edge-shop-exporter/0.1.0'
 
 export interface OtlpFetchExporterOptions {
   url: string
   protocol: OtlpProtocol
+  /** Sent with every export; a `User-Agent` here replaces the exporter's own. */
   headers?: Record<string, string>
-  /** Time allowed for one HTTP attempt. */
+  /**
+   * Time allowed for one export, every attempt and the waits between them included (OTEL_EXPORTER_OTLP_TIMEOUT):
+   * a hanging collector holds one batch this long at most, never the batches after it for longer.
+   */
   timeoutMillis?: number
-  /** Attempts per batch, the first one included. */
+  /** `gzip`: the body is compressed with `CompressionStream` and sent with `Content-Encoding: gzip`. */
+  compression?: OtlpCompression
+  /** Attempts per batch, the first one included, as long as the timeout leaves time for them. */
   maxAttempts?: number
   initialBackoffMillis?: number
   maxBackoffMillis?: number
@@ -18,6 +28,10 @@ export interface OtlpFetchExporterOptions {
   fetch?: Fetch
   /** How the wait between attempts is spent; a timer by default. Tests pass one that records the wait instead. */
   sleep?: (millis: number) => Promise<void>
+  /** The clock the timeout is measured by; `Date.now` by default. Tests pass one that their `sleep` moves on. */
+  now?: () => number
+  /** Where a setting this runtime cannot honour is reported, once. */
+  warn?: Warn
 }
 
 /** What one HTTP attempt came to, as in the SDK's own exporter: retry only what the OTLP spec calls retryable. */
@@ -35,24 +49,39 @@ const serializers = {
 
 /**
  * An OTLP/HTTP span exporter that speaks `fetch` on every runtime. The payload comes from the official
- * `@opentelemetry/otlp-transformer` serializers; this file only adds the transport: per-attempt timeout and
- * retries with exponential backoff that honour `Retry-After`.
+ * `@opentelemetry/otlp-transformer` serializers; this file only adds the transport: gzip, a `User-Agent`, and retries
+ * with exponential backoff that honour `Retry-After`, all within one timeout per export.
  */
 export class OtlpFetchExporter implements SpanExporter {
-  private readonly options: Required<OtlpFetchExporterOptions>
+  private readonly options: Required<Omit<OtlpFetchExporterOptions, 'headers' | 'compression' | 'warn'>>
+  private readonly headers: Headers
+  private readonly gzip: boolean
   private stopped = false
 
-  constructor(options: OtlpFetchExporterOptions) {
+  constructor({ headers = {}, compression = 'none', warn = console.warn, ...options }: OtlpFetchExporterOptions) {
     this.options = {
-      headers: {},
       timeoutMillis: 10_000,
       maxAttempts: 5,
       initialBackoffMillis: 1_000,
       maxBackoffMillis: 5_000,
       fetch: (input, init) => fetch(input, init),
       sleep: (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
+      now: () => Date.now(),
       ...options,
     }
+    this.gzip = compression === 'gzip' && canGzip
+    if (compression === 'gzip' && !canGzip)
+      warn('[telemetry] this runtime has no CompressionStream: exports are not gzipped')
+    this.headers = new Headers({ 'user-agent': USER_AGENT })
+    for (const [name, value] of Object.entries(headers)) {
+      try {
+        this.headers.set(name, value)
+      } catch {
+        warn(`[telemetry] the export header ${JSON.stringify(name)} is not a valid HTTP header; left out`)
+      }
+    }
+    this.headers.set('content-type', serializers[this.options.protocol].contentType)
+    if (this.gzip) this.headers.set('content-encoding', 'gzip')
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -64,31 +93,38 @@ export class OtlpFetchExporter implements SpanExporter {
 
   async send(spans: ReadableSpan[]): Promise<ExportResult> {
     if (this.stopped) return { code: ExportResultCode.FAILED, error: new Error('exporter is shut down') }
-    const { serializer, contentType } = serializers[this.options.protocol]
-    const body = serializer.serializeRequest(spans)
-    if (!body) return { code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') }
+    const { now, timeoutMillis, maxAttempts, maxBackoffMillis } = this.options
+    const deadline = now() + timeoutMillis
+    const serialized = serializers[this.options.protocol].serializer.serializeRequest(spans)
+    if (!serialized) return { code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') }
+    const body = this.gzip ? await gzip(serialized) : serialized
 
     let backoff = this.options.initialBackoffMillis
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(body, contentType)
+      const outcome = await this.attempt(body, deadline - now())
       if (outcome.kind === 'success') return { code: ExportResultCode.SUCCESS }
-      if (outcome.kind === 'failure' || attempt >= this.options.maxAttempts || this.stopped) {
+      if (outcome.kind === 'failure' || attempt >= maxAttempts || this.stopped) {
         return { code: ExportResultCode.FAILED, error: outcome.error }
       }
       const jittered = backoff * (0.8 + Math.random() * 0.4)
-      const wait = Math.min(outcome.retryAfterMillis ?? jittered, this.options.maxBackoffMillis)
+      const wait = Math.min(outcome.retryAfterMillis ?? jittered, maxBackoffMillis)
+      if (now() + wait >= deadline) {
+        const error = new Error(`${outcome.error.message}; no time left to retry within ${timeoutMillis} ms`)
+        return { code: ExportResultCode.FAILED, error }
+      }
       await this.options.sleep(wait)
-      backoff = Math.min(backoff * 2, this.options.maxBackoffMillis)
+      backoff = Math.min(backoff * 2, maxBackoffMillis)
     }
   }
 
-  private async attempt(body: Uint8Array, contentType: string): Promise<AttemptOutcome> {
+  /** One POST, given what is left of the export's time. */
+  private async attempt(body: Uint8Array, remainingMillis: number): Promise<AttemptOutcome> {
     try {
       const response = await this.options.fetch(this.options.url, {
         method: 'POST',
-        headers: { ...this.options.headers, 'content-type': contentType },
+        headers: this.headers,
         body: body as Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.timeout(this.options.timeoutMillis),
+        signal: AbortSignal.timeout(Math.max(1, remainingMillis)),
       })
       await response.body?.cancel()
       if (response.ok) return { kind: 'success' }

@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
-import { serverAttributes } from './http-attributes.ts'
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions'
+import { methodAttributes, redactedQuery, serverAttributes } from './http-attributes.ts'
 import { injectContext, injectTraceContext } from './propagation.ts'
 import { endSpanAfter } from './span.ts'
 
@@ -16,12 +17,15 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
   return async function tracedFetch(input, init) {
     const request = new Request(input, init)
     const url = new URL(request.url)
-    const span = tracer.startSpan(request.method, {
+    const method = methodAttributes(request.method)
+    const query = redactedQuery(url)
+    const span = tracer.startSpan(method.spanName, {
       kind: SpanKind.CLIENT,
       attributes: {
-        'http.request.method': request.method,
-        // The query is left out: it may carry values a trace should not keep.
-        'url.full': `${url.origin}${url.pathname}`,
+        ...method.attributes,
+        // Credentials in the URL are left out, and the query's values: they may be what a trace should not keep.
+        // (`network.protocol.version` is left out: fetch does not say which HTTP version it negotiated.)
+        [ATTR_URL_FULL]: `${url.origin}${url.pathname}${query ? `?${query}` : ''}`,
         ...serverAttributes(url),
       },
     })
@@ -29,9 +33,9 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
     inject(headers, trace.setSpan(context.active(), span))
     return endSpanAfter(span, async () => {
       const response = await base(new Request(request, { headers }))
-      span.setAttribute('http.response.status_code', response.status)
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status)
       if (response.status >= 400) {
-        span.setAttribute('error.type', String(response.status))
+        span.setAttribute(ATTR_ERROR_TYPE, String(response.status))
         span.setStatus({ code: SpanStatusCode.ERROR })
       }
       return response

@@ -1,35 +1,69 @@
-import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions'
 import { createMiddleware } from 'hono/factory'
 import { routePath } from 'hono/route'
-import { serverAttributes } from './http-attributes.ts'
+import {
+  clientAttributes,
+  methodAttributes,
+  protocolAttributes,
+  redactedQuery,
+  serverAttributes,
+} from './http-attributes.ts'
 import { extractContext } from './propagation.ts'
 import { errorType } from './span.ts'
 
 export interface HttpTracingOptions {
   tracer: Tracer
-  /** Adds `X-Trace-Id` to every answer so a user can go from any response to its trace. */
+  /**
+   * Adds `X-Trace-Id` to every traced answer so a user can go from a response to its trace. Left out when the
+   * request has no valid trace context (tracing disabled and no incoming `traceparent`): an all-zero id names nothing.
+   */
   traceIdHeader?: boolean
+  /** Requests that get no span at all; by default the health checks (see `isHealthCheck`). */
+  ignore?: (request: Request) => boolean
+}
+
+/**
+ * `GET` or `HEAD /healthz`: a runner or load balancer polls it every few seconds, and each poll would be a trace of
+ * its own, burying the ones worth reading.
+ */
+export function isHealthCheck(request: Request): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && new URL(request.url).pathname === '/healthz'
 }
 
 /**
  * Hono middleware: one SERVER span per request, a child of the incoming W3C trace context, named
- * `METHOD /route/:template` once routing is known, with HTTP semantic-convention attributes.
+ * `METHOD /route/:template` once routing is known, with the stable HTTP server semantic-convention attributes.
  * Status ERROR on 5xx answers and thrown errors, as the HTTP server conventions say; 4xx stays unset.
  */
-export const httpTracing = ({ tracer, traceIdHeader = true }: HttpTracingOptions) =>
+export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthCheck }: HttpTracingOptions) =>
   createMiddleware(async function httpTracing(c, next) {
+    if (ignore(c.req.raw)) return next()
     const url = new URL(c.req.url)
     const parent = extractContext(c.req.raw.headers)
+    const method = methodAttributes(c.req.method)
     const span = tracer.startSpan(
-      c.req.method,
+      method.spanName,
       {
         kind: SpanKind.SERVER,
         attributes: {
-          'http.request.method': c.req.method,
-          'url.path': url.pathname,
-          'url.scheme': url.protocol.replace(':', ''),
+          ...method.attributes,
+          [ATTR_URL_PATH]: url.pathname,
+          [ATTR_URL_QUERY]: redactedQuery(url),
+          [ATTR_URL_SCHEME]: url.protocol.replace(':', ''),
           ...serverAttributes(url),
-          'user_agent.original': c.req.header('user-agent'),
+          // `c.env` is what the runtime passed `fetch` besides the request: Bun's server, Deno's connection info.
+          ...clientAttributes(c.req.raw, c.env),
+          ...protocolAttributes(c.req.raw, c.env),
+          [ATTR_USER_AGENT_ORIGINAL]: c.req.header('user-agent'),
         },
       },
       parent,
@@ -43,18 +77,19 @@ export const httpTracing = ({ tracer, traceIdHeader = true }: HttpTracingOptions
     }
     const route = routePath(c, -1)
     if (route && route !== '/*' && route !== '*') {
-      span.setAttribute('http.route', route)
-      span.updateName(`${c.req.method} ${route}`)
+      span.setAttribute(ATTR_HTTP_ROUTE, route)
+      span.updateName(`${method.spanName} ${route}`)
     }
     const status = escaped ? 500 : c.res.status
-    span.setAttribute('http.response.status_code', status)
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     const error = escaped ?? c.error
     if (status >= 500) {
       if (error) span.recordException(error)
-      span.setAttribute('error.type', error ? errorType(error) : String(status))
+      span.setAttribute(ATTR_ERROR_TYPE, error ? errorType(error) : String(status))
       span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
     }
-    if (!escaped && traceIdHeader) setHeader(c, 'X-Trace-Id', span.spanContext().traceId)
+    const spanContext = span.spanContext()
+    if (!escaped && traceIdHeader && isSpanContextValid(spanContext)) setHeader(c, 'X-Trace-Id', spanContext.traceId)
     span.end()
     if (escaped) throw escaped
   })

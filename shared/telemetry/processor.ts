@@ -8,6 +8,11 @@ export interface BatchOptions {
   maxExportBatchSize?: number
   /** Delay before a partial batch is sent; 0 sends only on `forceFlush` (Workers flush after every request). */
   scheduledDelayMillis?: number
+  /**
+   * Time an export may take before its batch counts as failed and the next one goes (OTEL_BSP_EXPORT_TIMEOUT): an
+   * exporter that never answers cannot hold every later batch.
+   */
+  exportTimeoutMillis?: number
 }
 
 export interface ExportStats {
@@ -26,6 +31,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly maxQueueSize: number
   private readonly maxExportBatchSize: number
   private readonly scheduledDelayMillis: number
+  private readonly exportTimeoutMillis: number
   private queue: ReadableSpan[] = []
   private draining: Promise<void> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -38,6 +44,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     this.maxQueueSize = options.maxQueueSize ?? 2048
     this.maxExportBatchSize = options.maxExportBatchSize ?? 512
     this.scheduledDelayMillis = options.scheduledDelayMillis ?? 1000
+    this.exportTimeoutMillis = options.exportTimeoutMillis ?? 30_000
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -78,9 +85,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   private schedule(): void {
     if (this.timer) return
-    this.timer = setTimeout(() => void this.drain(), this.scheduledDelayMillis)
-    // A pending export must not keep a process alive that is otherwise done.
-    if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
+    this.timer = unref(setTimeout(() => void this.drain(), this.scheduledDelayMillis))
   }
 
   /** One drain at a time: batches go out in order and a slow collector cannot pile up concurrent exports. */
@@ -96,15 +101,31 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private async exportQueued(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxExportBatchSize)
-      const result = await new Promise<{ code: ExportResultCode }>((resolve) => {
-        try {
-          this.exporter.export(batch, resolve)
-        } catch {
-          resolve({ code: ExportResultCode.FAILED })
-        }
-      })
+      const result = await this.exportBatch(batch)
       if (result.code === ExportResultCode.SUCCESS) this.counts.exported += batch.length
       else this.counts.failed += batch.length
     }
   }
+
+  /** The exporter's answer, or FAILED once the export timeout has passed without one. */
+  private exportBatch(batch: ReadableSpan[]): Promise<{ code: ExportResultCode }> {
+    return new Promise((resolve) => {
+      const timer = unref(setTimeout(() => resolve({ code: ExportResultCode.FAILED }), this.exportTimeoutMillis))
+      const answer = (result: { code: ExportResultCode }) => {
+        clearTimeout(timer)
+        resolve(result)
+      }
+      try {
+        this.exporter.export(batch, answer)
+      } catch {
+        answer({ code: ExportResultCode.FAILED })
+      }
+    })
+  }
+}
+
+/** A pending export must not keep a process alive that is otherwise done. */
+function unref<T>(timer: T): T {
+  if (typeof timer === 'object' && timer && 'unref' in timer) (timer as { unref(): void }).unref()
+  return timer
 }

@@ -1,9 +1,11 @@
 import { ProxyTracerProvider, type Tracer } from '@opentelemetry/api'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
-import { type Env, readTelemetryConfig } from './config.ts'
+import { BasicTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { type Env, readTelemetryConfig, type TelemetryConfig, type Warn } from './config.ts'
+import { ConsoleSpanExporter } from './console-exporter.ts'
 import { installContextManager } from './context.ts'
 import { OtlpFetchExporter, type OtlpFetchExporterOptions } from './exporter.ts'
+import { FanOutSpanExporter } from './fan-out-exporter.ts'
 import { type BatchOptions, BoundedBatchSpanProcessor, type ExportStats } from './processor.ts'
 import { samplerFromConfig } from './sampler.ts'
 
@@ -25,6 +27,8 @@ export interface TelemetryOptions {
   resource?: Record<string, string>
   batch?: BatchOptions
   exporter?: Partial<OtlpFetchExporterOptions>
+  /** Where a configuration value that makes no sense is reported, one line each; console.warn by default. */
+  warn?: Warn
 }
 
 const EMPTY_STATS: ExportStats = { queued: 0, exported: 0, failed: 0, dropped: 0 }
@@ -35,20 +39,16 @@ const EMPTY_STATS: ExportStats = { queued: 0, exported: 0, failed: 0, dropped: 0
  */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
   installContextManager()
-  const config = readTelemetryConfig(options.env, options.serviceName)
+  const warn = options.warn ?? console.warn
+  const config = readTelemetryConfig(options.env, options.serviceName, { warn })
   if (config.disabled) {
     // The no-op tracer still carries incoming trace context through to downstream calls.
     const tracer = new ProxyTracerProvider().getTracer(config.serviceName)
     return { tracer, flush: async () => {}, shutdown: async () => {}, stats: () => EMPTY_STATS }
   }
-  const exporter = new OtlpFetchExporter({
-    url: config.tracesEndpoint,
-    protocol: config.protocol,
-    headers: config.headers,
-    timeoutMillis: config.exportTimeoutMillis,
-    ...options.exporter,
-  })
-  const processor = new BoundedBatchSpanProcessor(exporter, { ...config.batch, ...options.batch })
+  const exporter = spanExporter(config, options, warn)
+  // OTEL_TRACES_EXPORTER=none: spans are still made and sampled (trace ids, propagation), then go nowhere.
+  const processor = exporter && new BoundedBatchSpanProcessor(exporter, { ...config.batch, ...options.batch })
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       ...options.resource,
@@ -57,13 +57,33 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       'telemetry.sdk.language': 'webjs',
       'telemetry.sdk.name': 'opentelemetry',
     }),
-    sampler: samplerFromConfig(config.sampler, config.samplerArg),
-    spanProcessors: [processor],
+    sampler: samplerFromConfig(config.sampler, config.samplerRatio),
+    // Every limit given, so the SDK never falls back to reading process.env itself (Workers have none).
+    spanLimits: config.spanLimits,
+    spanProcessors: processor ? [processor] : [],
   })
   return {
     tracer: provider.getTracer(config.serviceName),
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
-    stats: () => processor.stats(),
+    stats: () => processor?.stats() ?? EMPTY_STATS,
   }
+}
+
+/** The exporters OTEL_TRACES_EXPORTER names, as one; undefined for `none`. */
+function spanExporter(config: TelemetryConfig, options: TelemetryOptions, warn: Warn): SpanExporter | undefined {
+  const exporters = config.exporters.map((name) =>
+    name === 'console'
+      ? new ConsoleSpanExporter()
+      : new OtlpFetchExporter({
+          url: config.otlp.endpoint,
+          protocol: config.otlp.protocol,
+          headers: config.otlp.headers,
+          timeoutMillis: config.otlp.timeoutMillis,
+          compression: config.otlp.compression,
+          warn,
+          ...options.exporter,
+        }),
+  )
+  return exporters.length > 1 ? new FanOutSpanExporter(exporters) : exporters[0]
 }

@@ -5,10 +5,10 @@ import {
   type Sampler,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base'
+import type { SamplerName } from './config.ts'
 
-/** Builds the sampler named by OTEL_TRACES_SAMPLER; unknown names fall back to the spec default. */
-export function samplerFromConfig(name: string, arg: string | undefined): Sampler {
-  const ratio = ratioFrom(arg)
+/** Builds the sampler named by OTEL_TRACES_SAMPLER (already checked by config.ts), `ratio` from its argument. */
+export function samplerFromConfig(name: SamplerName, ratio: number): Sampler {
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler()
@@ -20,12 +20,7 @@ export function samplerFromConfig(name: string, arg: string | undefined): Sample
       return new ParentBasedSampler({ root: new AlwaysOffSampler() })
     case 'parentbased_traceidratio':
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
-    default:
+    case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() })
   }
-}
-
-function ratioFrom(arg: string | undefined): number {
-  const ratio = Number(arg)
-  return arg !== undefined && Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1
 }

@@ -1,4 +1,5 @@
 import { type Span, type SpanOptions, SpanStatusCode, type Tracer } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 
 /**
  * Runs `work` inside an active span named `name`. A thrown error marks the span ERROR with the error recorded
@@ -32,7 +33,7 @@ export async function endSpanAfter<T>(span: Span, work: (span: Span) => Promise<
 export function markError(span: Span, error: unknown): void {
   const err = error instanceof Error ? error : new Error(String(error))
   span.recordException(err)
-  span.setAttribute('error.type', errorType(err))
+  span.setAttribute(ATTR_ERROR_TYPE, errorType(err))
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
 }
 

@@ -1,15 +1,33 @@
+import { fromBinary, toJson } from '@bufbuild/protobuf'
+import { parseId } from '../../collector/otlp/ids.ts'
+import { ExportTraceServiceRequest } from '../../collector/otlp/proto-schema.ts'
 import { type FlatSpan, flattenExportRequest, SPAN_KIND } from './otlp-json.ts'
 
-/** An OTLP/HTTP JSON endpoint on loopback that keeps every span it receives. */
+/**
+ * An OTLP/HTTP endpoint on loopback that keeps every span it receives: JSON or protobuf, plain or gzip, as a
+ * collector takes them. `requests` says how each export came (content type, encoding, user agent).
+ */
 export function startOtlpReceiver() {
   const spans: FlatSpan[] = []
+  const requests: { contentType: string | null; contentEncoding: string | null; userAgent: string | null }[] = []
   /** Waits in progress; each looks again whenever spans arrive. */
   const waits = new Set<() => void>()
   const server = Bun.serve({
     port: 0,
     async fetch(request) {
-      if (request.headers.get('content-type') !== 'application/json') return new Response('JSON only', { status: 415 })
-      spans.push(...flattenExportRequest(await request.json()))
+      const contentType = request.headers.get('content-type')
+      const contentEncoding = request.headers.get('content-encoding')
+      if (contentType !== 'application/json' && contentType !== 'application/x-protobuf')
+        return new Response('JSON or protobuf only', { status: 415 })
+      requests.push({ contentType, contentEncoding, userAgent: request.headers.get('user-agent') })
+      const body =
+        contentEncoding === 'gzip' ? request.body!.pipeThrough(new DecompressionStream('gzip')) : request.body
+      const bytes = new Uint8Array(await new Response(body).arrayBuffer())
+      spans.push(
+        ...flattenExportRequest(
+          contentType === 'application/json' ? JSON.parse(new TextDecoder().decode(bytes)) : protobufAsJson(bytes),
+        ),
+      )
       for (const check of [...waits]) check()
       return Response.json({})
     },
@@ -51,6 +69,7 @@ export function startOtlpReceiver() {
   return {
     endpoint: `http://127.0.0.1:${server.port}`,
     spans,
+    requests,
     /** Waits until `done` holds for every span received so far, and returns them. */
     waitForSpans(done: (spans: FlatSpan[]) => boolean, timeoutMs = 10_000): Promise<FlatSpan[]> {
       return until(
@@ -112,3 +131,27 @@ export function traceGaps(trace: FlatSpan[]): string[] {
 
 const label = (span: FlatSpan) => `${span.service}/${span.name}`
 const names = (spans: FlatSpan[]) => spans.map(label).join(', ')
+
+/**
+ * A protobuf export request in the OTLP/JSON shape `flattenExportRequest` reads: the collector's schema decodes it,
+ * the proto3 JSON mapping gives ids in base64 (hex here, as in OTLP/JSON) and leaves out zero values (an UNSET status).
+ */
+function protobufAsJson(bytes: Uint8Array): unknown {
+  const request = toJson(ExportTraceServiceRequest, fromBinary(ExportTraceServiceRequest, bytes)) as {
+    resourceSpans?: { scopeSpans?: { spans?: Record<string, any>[] }[] }[]
+  }
+  for (const resource of request.resourceSpans ?? [])
+    for (const scope of resource.scopeSpans ?? [])
+      for (const span of scope.spans ?? []) {
+        span.traceId = parseId(span.traceId, 16)
+        span.spanId = parseId(span.spanId, 8)
+        span.parentSpanId = parseId(span.parentSpanId, 8)
+        span.kind ??= 0
+        span.status = { code: 0, ...span.status }
+        for (const link of span.links ?? []) {
+          link.traceId = parseId(link.traceId, 16)
+          link.spanId = parseId(link.spanId, 8)
+        }
+      }
+  return request
+}

@@ -2,24 +2,37 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { SpanKind } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { OtlpFetchExporter, parseRetryAfter } from '../../shared/telemetry/exporter.ts'
+import { OtlpFetchExporter, parseRetryAfter, USER_AGENT } from '../../shared/telemetry/exporter.ts'
 import { flattenExportRequest } from '../support/otlp-json.ts'
 
 /**
  * A real OTLP/HTTP endpoint on loopback that answers with the statuses it is given, in turn. A `hang` answer never
- * comes: the request is held until the test ends, so only the exporter's own timeout gets it going again.
+ * comes: the request is held until the test ends, so only the exporter's own timeout gets it going again. A gzip
+ * body is gunzipped as a receiver does before it is read.
  */
 function receiver(answers: { status: number; headers?: Record<string, string>; hang?: boolean }[]) {
-  const requests: { contentType: string | null; spanNames: string[] }[] = []
+  const requests: {
+    contentType: string | null
+    contentEncoding: string | null
+    userAgent: string | null
+    spanNames: string[]
+  }[] = []
   const server = Bun.serve({
     port: 0,
     async fetch(request) {
-      const body = await request.arrayBuffer()
+      const contentEncoding = request.headers.get('content-encoding')
+      const raw = new Uint8Array(await request.arrayBuffer())
+      const body = contentEncoding === 'gzip' ? Bun.gunzipSync(raw) : raw
       const spanNames =
         request.headers.get('content-type') === 'application/json'
           ? flattenExportRequest(JSON.parse(new TextDecoder().decode(body))).map((span) => span.name)
           : []
-      requests.push({ contentType: request.headers.get('content-type'), spanNames })
+      requests.push({
+        contentType: request.headers.get('content-type'),
+        contentEncoding,
+        userAgent: request.headers.get('user-agent'),
+        spanNames,
+      })
       const answer = answers[Math.min(requests.length - 1, answers.length - 1)]!
       if (answer.hang) await new Promise<void>((resolve) => held.push(resolve))
       return new Response('{}', { status: answer.status, headers: answer.headers })
@@ -46,16 +59,20 @@ function spans(count: number, provider = new BasicTracerProvider()): ReadableSpa
 }
 
 /**
- * Backoff settings whose sleep only records how long the exporter asked to wait: retries cost no time, and a test
- * can check the waits themselves.
+ * Backoff settings whose sleep only records how long the exporter asked to wait, and moves a clock of its own on by
+ * that much: retries cost no time, a test can check the waits themselves, and the export's timeout is measured on
+ * the same clock.
  */
 function recordedBackoff() {
   const waits: number[] = []
+  let clock = 0
   const options = {
     initialBackoffMillis: 10,
     maxBackoffMillis: 2000,
+    now: () => clock,
     sleep: async (millis: number) => {
       waits.push(millis)
+      clock += millis
     },
   }
   return { waits, options }
@@ -69,7 +86,14 @@ describe('OTLP fetch exporter', () => {
     const target = receiver([{ status: 200 }])
     const exporter = new OtlpFetchExporter({ url: target.url, protocol: 'http/json', ...fast })
     expect((await exporter.send(spans(2))).code).toBe(ExportResultCode.SUCCESS)
-    expect(target.requests).toEqual([{ contentType: 'application/json', spanNames: ['span-0', 'span-1'] }])
+    expect(target.requests).toEqual([
+      {
+        contentType: 'application/json',
+        contentEncoding: null,
+        userAgent: USER_AGENT,
+        spanNames: ['span-0', 'span-1'],
+      },
+    ])
   })
 
   test('sends protobuf with its content type', async () => {
@@ -125,16 +149,99 @@ describe('OTLP fetch exporter', () => {
     expect(backoff.waits).toHaveLength(2)
   })
 
-  test('abandons an attempt that outlives its timeout and retries', async () => {
-    const target = receiver([{ status: 200, hang: true }, { status: 200 }])
+  test('a hanging collector holds one export for the timeout at most, retries included', async () => {
+    const target = receiver([{ status: 200, hang: true }])
     const exporter = new OtlpFetchExporter({
       url: target.url,
       protocol: 'http/json',
-      timeoutMillis: 50,
-      ...fast,
+      timeoutMillis: 200,
+      maxAttempts: 5,
+      // The real clock: the per-attempt limit is what is left of the export's time, not the whole of it again.
+      initialBackoffMillis: 10,
+      sleep: async () => {},
     })
-    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.SUCCESS)
-    expect(target.requests).toHaveLength(2)
+    const started = performance.now()
+    const result = await exporter.send(spans(1))
+    const elapsed = performance.now() - started
+    expect(result.code).toBe(ExportResultCode.FAILED)
+    expect(result.error?.message).toContain('no time left to retry within 200 ms')
+    expect(elapsed).toBeGreaterThanOrEqual(150)
+    expect(elapsed).toBeLessThan(1000)
+    expect(target.requests).toHaveLength(1)
+  })
+
+  test('retries stop once the next wait would pass the export timeout, whatever the attempts left', async () => {
+    const target = receiver([{ status: 503 }])
+    const backoff = recordedBackoff()
+    const exporter = new OtlpFetchExporter({
+      url: target.url,
+      protocol: 'http/json',
+      timeoutMillis: 1000,
+      maxAttempts: 100,
+      ...backoff.options,
+      initialBackoffMillis: 100,
+      maxBackoffMillis: 10_000,
+    })
+    const result = await exporter.send(spans(1))
+    expect(result.code).toBe(ExportResultCode.FAILED)
+    // Waits of about 100, 200, 400 (±20 %) fit in the second; the fourth, about 800, would not.
+    expect(backoff.waits).toHaveLength(3)
+    expect(target.requests).toHaveLength(4)
+    expect(backoff.waits.reduce((sum, wait) => sum + wait, 0)).toBeLessThan(1000)
+  })
+
+  test('a Retry-After past the export timeout ends the export at once instead of waiting', async () => {
+    const target = receiver([{ status: 429, headers: { 'retry-after': '2' } }, { status: 200 }])
+    const backoff = recordedBackoff()
+    const exporter = new OtlpFetchExporter({
+      url: target.url,
+      protocol: 'http/json',
+      timeoutMillis: 1000,
+      ...backoff.options,
+    })
+    expect((await exporter.send(spans(1))).code).toBe(ExportResultCode.FAILED)
+    expect(backoff.waits).toEqual([])
+    expect(target.requests).toHaveLength(1)
+  })
+
+  for (const protocol of ['http/json', 'http/protobuf'] as const) {
+    test(`compression gzip (${protocol}): a gzip body with Content-Encoding that a receiver gunzips to the spans`, async () => {
+      const target = receiver([{ status: 200 }])
+      const exporter = new OtlpFetchExporter({ url: target.url, protocol, compression: 'gzip', ...fast })
+      expect((await exporter.send(spans(3))).code).toBe(ExportResultCode.SUCCESS)
+      expect(target.requests[0]).toMatchObject({ contentEncoding: 'gzip', userAgent: USER_AGENT })
+      if (protocol === 'http/json') expect(target.requests[0]!.spanNames).toEqual(['span-0', 'span-1', 'span-2'])
+    })
+  }
+
+  test('gzip makes a large batch smaller on the wire', async () => {
+    const sizes: number[] = []
+    const send = (compression: 'gzip' | 'none') =>
+      new OtlpFetchExporter({
+        url: 'http://collector.test/v1/traces',
+        protocol: 'http/json',
+        compression,
+        fetch: async (_input, init) => {
+          sizes.push((init!.body as Uint8Array).byteLength)
+          return new Response(null, { status: 200 })
+        },
+      }).send(spans(50))
+    await send('none')
+    await send('gzip')
+    expect(sizes[1]!).toBeLessThan(sizes[0]! / 3)
+  })
+
+  test('names itself in User-Agent, its name and version; a User-Agent header from the settings replaces it', async () => {
+    expect(USER_AGENT).toMatch(/^otel-edge-shop-exporter\/\d+\.\d+\.\d+$/)
+    const target = receiver([{ status: 200 }])
+    await new OtlpFetchExporter({ url: target.url, protocol: 'http/protobuf', ...fast }).send(spans(1))
+    await new OtlpFetchExporter({
+      url: target.url,
+      protocol: 'http/protobuf',
+      headers: { 'User-Agent': 'my-gateway/2.0', 'x-api-key': 'k' },
+      ...fast,
+    }).send(spans(1))
+    expect(target.requests.map((request) => request.userAgent)).toEqual([USER_AGENT, 'my-gateway/2.0'])
   })
 
   test('a collector that is down fails the export without throwing', async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
+import { Hono } from 'hono'
 import { serviceApp } from '../../shared/app.ts'
 import { AppError } from '../../shared/errors.ts'
 import { tracedFetch } from '../../shared/telemetry/fetch.ts'
+import { httpTracing } from '../../shared/telemetry/middleware.ts'
 import { captureTelemetry } from '../support/capture.ts'
 import { SPAN_KIND, STATUS } from '../support/otlp-json.ts'
 
@@ -182,5 +184,179 @@ describe('server span status', () => {
     expect(response.status).toBe(404)
     expect((await response.json()).error.code).toBe('not_found')
     expect((await spans()).map((span) => span.name)).toEqual(['GET'])
+  })
+})
+
+describe('server span attributes (stable HTTP conventions)', () => {
+  test('url.query with its values redacted, user agent, scheme, server address and port', async () => {
+    const { app, spans } = services()
+    await app.request('http://shop.example:8080/items/1?token=s3cret&page=2&flag', {
+      headers: { 'user-agent': 'curl/8.5.0' },
+    })
+    const server = (await spans()).find((span) => span.name === 'GET /items/:id')!
+    expect(server.attributes).toMatchObject({
+      'url.path': '/items/1',
+      'url.query': 'token=REDACTED&page=REDACTED&flag',
+      'url.scheme': 'http',
+      'server.address': 'shop.example',
+      'server.port': 8080,
+      'user_agent.original': 'curl/8.5.0',
+    })
+    expect(JSON.stringify(server.attributes)).not.toContain('s3cret')
+  })
+
+  test('no query, no url.query', async () => {
+    const { app, spans } = services()
+    await app.request('/items/1')
+    expect((await spans()).find((span) => span.name === 'GET /items/:id')!.attributes['url.query']).toBeUndefined()
+  })
+
+  test('client.address: Forwarded for= first, then the first X-Forwarded-For hop', async () => {
+    const { app, spans } = services()
+    await app.request('/items/1', { headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.2' } })
+    await app.request('/items/2', {
+      headers: { forwarded: 'for="[2001:db8:cafe::17]:4711";proto=https, for=10.0.0.2', 'x-forwarded-for': '1.1.1.1' },
+    })
+    await app.request('/items/3', { headers: { forwarded: 'for=192.0.2.60:8443;by=203.0.113.43' } })
+    const addresses = (await spans())
+      .filter((span) => span.name === 'GET /items/:id')
+      .map((span) => span.attributes['client.address'])
+    expect(addresses).toEqual(['203.0.113.9', '2001:db8:cafe::17', '192.0.2.60'])
+  })
+
+  test('on Bun the connection gives the peer (Hono hands the server as env), and HTTP/1.1', async () => {
+    const { app, spans } = services()
+    const bunServer = { requestIP: () => ({ address: '::ffff:10.1.2.3', family: 'IPv6', port: 51234 }) }
+    await app.request('/items/1', {}, bunServer)
+    const server = (await spans()).find((span) => span.name === 'GET /items/:id')!
+    expect(server.attributes).toMatchObject({
+      'client.address': '10.1.2.3',
+      'client.port': 51234,
+      'network.peer.address': '10.1.2.3',
+      'network.peer.port': 51234,
+      'network.protocol.version': '1.1',
+    })
+  })
+
+  test("on Deno the connection gives the peer (Deno.serve's info as env); the HTTP version is not told", async () => {
+    const { app, spans } = services()
+    await app.request(
+      '/items/1',
+      { headers: { 'x-forwarded-for': '198.51.100.7' } },
+      { remoteAddr: { transport: 'tcp', hostname: '127.0.0.1', port: 40000 } },
+    )
+    const server = (await spans()).find((span) => span.name === 'GET /items/:id')!
+    expect(server.attributes).toMatchObject({
+      // Behind a proxy the client is the original one; the peer is the proxy.
+      'client.address': '198.51.100.7',
+      'network.peer.address': '127.0.0.1',
+      'network.peer.port': 40000,
+    })
+    expect(server.attributes['network.protocol.version']).toBeUndefined()
+  })
+
+  test('on Workers the HTTP version comes from request.cf, the client from CF-Connecting-IP', async () => {
+    const { app, spans } = services()
+    const request = new Request('https://shop.example/items/1', { headers: { 'cf-connecting-ip': '192.0.2.1' } })
+    Object.defineProperty(request, 'cf', { value: { httpProtocol: 'HTTP/2' } })
+    await app.request(request)
+    const server = (await spans()).find((span) => span.name === 'GET /items/:id')!
+    expect(server.attributes).toMatchObject({ 'client.address': '192.0.2.1', 'network.protocol.version': '2' })
+  })
+
+  test('an unknown method is _OTHER with the method as sent, and the span is named HTTP', async () => {
+    const { app, spans } = services()
+    const response = await app.request('/items/1', { method: 'PURGE' })
+    expect(response.status).toBe(404)
+    const [server] = await spans()
+    expect(server!.name).toBe('HTTP')
+    expect(server!.attributes).toMatchObject({
+      'http.request.method': '_OTHER',
+      'http.request.method_original': 'PURGE',
+    })
+  })
+
+  test('a known method has no http.request.method_original', async () => {
+    const { app, spans } = services()
+    await app.request('/items/1')
+    const server = (await spans()).find((span) => span.name === 'GET /items/:id')!
+    expect(server.attributes['http.request.method_original']).toBeUndefined()
+  })
+})
+
+describe('traced fetch attributes', () => {
+  test('url.full keeps the query keys with the values redacted, and no credentials; an unknown method is _OTHER', async () => {
+    const { telemetry, spans } = captureTelemetry('under-test')
+    const fetch = tracedFetch(telemetry.tracer, async () => new Response('ok'))
+    await fetch('https://user:pw@api.example.com/search?q=secret&limit=5', { method: 'PROPFIND' })
+    const [client] = await spans()
+    expect(client!.name).toBe('HTTP')
+    expect(client!.attributes).toMatchObject({
+      'url.full': 'https://api.example.com/search?q=REDACTED&limit=REDACTED',
+      'http.request.method': '_OTHER',
+      'http.request.method_original': 'PROPFIND',
+      'server.port': 443,
+    })
+  })
+})
+
+describe('health checks', () => {
+  test('GET /healthz makes no span and no X-Trace-Id by default', async () => {
+    const { app, spans } = services()
+    const response = await app.request('/healthz')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-trace-id')).toBeNull()
+    expect(await spans()).toEqual([])
+  })
+
+  test('a service that wants them traced says so with ignore', async () => {
+    const { telemetry, spans } = captureTelemetry('under-test')
+    const app = new Hono()
+      .use(httpTracing({ tracer: telemetry.tracer, ignore: () => false }))
+      .get('/healthz', (c) => c.text('ok'))
+    await app.request('/healthz')
+    expect((await spans()).map((span) => span.name)).toEqual(['GET /healthz'])
+  })
+})
+
+describe('X-Trace-Id without tracing', () => {
+  function shop(env: Record<string, string>) {
+    const { telemetry, spans } = captureTelemetry('under-test', env)
+    const app = serviceApp({ telemetry, env: {} }, 'public')
+      .get('/ok', (c) => c.text('ok'))
+      .get('/conflict', () => {
+        throw new AppError(409, 'insufficient_inventory', 'none left')
+      })
+    return { app, spans }
+  }
+
+  test('OTEL_SDK_DISABLED and no incoming trace: no header, an empty traceId in error bodies, never zeros', async () => {
+    const { app } = shop({ OTEL_SDK_DISABLED: 'true' })
+    const ok = await app.request('/ok')
+    expect(ok.headers.get('x-trace-id')).toBeNull()
+    const conflict = await app.request('/conflict')
+    expect(conflict.headers.get('x-trace-id')).toBeNull()
+    const body = await conflict.json()
+    expect(body.error.code).toBe('insufficient_inventory')
+    // Empty, as in the answers of an app that is not traced at all.
+    expect(body.traceId).toBe('')
+    expect(JSON.stringify(body)).not.toContain('0'.repeat(32))
+  })
+
+  test('OTEL_SDK_DISABLED with an incoming trace: the caller’s trace id, which still goes downstream', async () => {
+    const { app } = shop({ OTEL_SDK_DISABLED: 'true' })
+    const headers = { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` }
+    expect((await app.request('/ok', { headers })).headers.get('x-trace-id')).toBe(TRACE_ID)
+    expect((await (await app.request('/conflict', { headers })).json()).traceId).toBe(TRACE_ID)
+  })
+
+  test('sampling off: the unsampled trace id the SDK gave the request (sent downstream too), never zeros', async () => {
+    const { app, spans } = shop({ OTEL_TRACES_SAMPLER: 'always_off' })
+    const response = await app.request('/conflict')
+    const traceId = response.headers.get('x-trace-id')
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(traceId).not.toBe('0'.repeat(32))
+    expect((await response.json()).traceId).toBe(traceId)
+    expect(await spans()).toEqual([])
   })
 })

@@ -126,4 +126,35 @@ describe('bounded batch processor', () => {
     await processor.forceFlush()
     expect(processor.stats()).toEqual({ queued: 0, exported: 0, failed: 3, dropped: 0 })
   })
+
+  test('an export that never answers counts as failed after the export timeout, and the next batch goes', async () => {
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, {
+      maxExportBatchSize: 2,
+      scheduledDelayMillis: 0,
+      exportTimeoutMillis: 30_000,
+    })
+    for (const span of spans(4)) processor.onEnd(span)
+    const flushed = processor.forceFlush()
+    expect(target.batches).toEqual([['span-0', 'span-1']])
+    jest.advanceTimersByTime(29_999)
+    await Promise.resolve()
+    expect(target.batches).toHaveLength(1)
+    jest.advanceTimersByTime(1)
+    // The first batch gave up on; the second one is sent and answered in time.
+    await waitFor(() => target.batches.length === 2)
+    target.answer(1)
+    await flushed
+    expect(processor.stats()).toEqual({ queued: 0, exported: 2, failed: 2, dropped: 0 })
+    // A late answer to the first export changes nothing.
+    target.answer(0)
+    expect(processor.stats()).toMatchObject({ exported: 2, failed: 2 })
+    expect(jest.getTimerCount()).toBe(0)
+  })
 })
+
+/** Lets promise callbacks run until `done` holds (fake timers leave microtasks alone). */
+async function waitFor(done: () => boolean) {
+  for (let i = 0; i < 100 && !done(); i++) await Promise.resolve()
+  expect(done()).toBe(true)
+}

@@ -1,4 +1,7 @@
 import { describe, expect, test } from 'bun:test'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createClient } from '@libsql/client'
 import { tracedDatabase } from '../../shared/telemetry/db.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
@@ -49,5 +52,27 @@ describe('traced database', () => {
     const { db, spans } = database()
     await db.execute('select 1')
     expect(await spans()).toEqual([])
+  })
+
+  test('db.namespace is the database file of a file: URL', async () => {
+    const capture = captureTelemetry('db-test')
+    const file = join(await mkdtemp(join(tmpdir(), 'traced-db-')), 'order.db')
+    const db = tracedDatabase(capture.telemetry.tracer, createClient({ url: `file:${file}` }), `file:${file}`)
+    await inSpan(capture.telemetry.tracer, 'work', {}, () => db.execute('select 1'))
+    const [select] = await capture.spans()
+    expect(select!.attributes).toMatchObject({ 'db.system.name': 'sqlite', 'db.namespace': file })
+    db.close()
+  })
+
+  test('a remote libSQL server is named by server.address and port, its token never on the span', async () => {
+    const capture = captureTelemetry('db-test')
+    const url = 'libsql://orders-shop.turso.io:8443?authToken=secret-token'
+    const inner = createClient({ url: ':memory:' })
+    const db = tracedDatabase(capture.telemetry.tracer, inner, url)
+    await inSpan(capture.telemetry.tracer, 'work', {}, () => db.execute('select 1'))
+    const [select] = await capture.spans()
+    expect(select!.attributes).toMatchObject({ 'server.address': 'orders-shop.turso.io', 'server.port': 8443 })
+    expect(select!.attributes['db.namespace']).toBeUndefined()
+    expect(JSON.stringify(select!.attributes)).not.toContain('secret-token')
   })
 })
