@@ -1,4 +1,12 @@
-import { type Context, context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  type Span,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api'
 import { CancelledError } from '../../shared/concurrency.ts'
 import { AppError, toAppError } from '../../shared/errors.ts'
 import { inSpan, markError } from '../../shared/telemetry/span.ts'
@@ -45,7 +53,12 @@ export class BatchImport {
       const outcomes: BatchOutcome[] = []
       const finish = (entry: Entry, outcome: Omit<BatchOutcome, 'index' | 'traceId'>) => {
         if (!open.delete(entry)) return
-        entry.outcome = { index: entry.index, ...outcome, traceId: entry.span.spanContext().traceId }
+        entry.outcome = {
+          index: entry.index,
+          ...outcome,
+          // With tracing off there is no trace to name: no all-zero id.
+          traceId: isSpanContextValid(entry.span.spanContext()) ? entry.span.spanContext().traceId : '',
+        }
         if (outcome.orderId) entry.span.setAttribute('order.id', outcome.orderId)
         entry.span.setAttribute('order.status', outcome.status)
         if (outcome.error) {
