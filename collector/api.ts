@@ -1,46 +1,85 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
 import { AppError } from '../shared/errors.ts'
 import { validate } from '../shared/validation.ts'
+import { apiV3 } from './api-v3.ts'
+import { findDependencies } from './dependencies.ts'
 import { SPAN_KINDS, toJaegerTrace } from './jaeger.ts'
-import { parseId } from './otlp/ids.ts'
+import { type JaegerError, jaegerEnvelope, jaegerErrorHandler } from './jaeger-envelope.ts'
 import { findTraceIds, getTraces, listOperations, listServices } from './query.ts'
 import type { CollectorDb } from './store.ts'
-import { toTraceQuery, traceSearchParams } from './trace-query.ts'
+import { parseTraceId } from './trace-id.ts'
+import { nonNegativeInteger, toTraceQuery, traceIdsOf, traceSearchParams, validBool } from './trace-query.ts'
 
-/** Jaeger's list envelope. */
-const list = <T>(data: T[]) => ({ data, total: data.length, limit: 0, offset: 0, errors: null })
+const DEFAULT_DEPENDENCY_LOOKBACK_MS = 24 * 3_600_000
 
-/** The query API in the Jaeger v1 shape, mounted at `/api`. */
+/**
+ * The query API in the Jaeger v1 shape (what Jaeger UI and Grafana's Jaeger data source read), mounted at `/api`,
+ * with api_v3 at `/api/v3`. Every answer, errors included, is Jaeger's envelope, with Jaeger's status codes.
+ */
 export function queryApi(db: CollectorDb) {
-  return new Hono()
-    .get('/services', async (c) => c.json(list(await listServices(db))))
-    .get('/services/:service/operations', async (c) => {
-      const names = (await listOperations(db, c.req.param('service'))).map((operation) => operation.name)
-      return c.json(list([...new Set(names)]))
+  const app = new Hono()
+  app.onError(jaegerErrorHandler)
+  return app
+    .get('/services', async (c) => {
+      const services = await listServices(db)
+      return c.json(jaegerEnvelope(services, { total: services.length }))
     })
-    .get(
-      '/operations',
-      validate('query', z.object({ service: z.string().min(1), spanKind: z.string().optional() })),
-      async (c) => {
-        const { service, spanKind } = c.req.valid('query')
-        const operations = (await listOperations(db, service))
-          .map((operation) => ({ name: operation.name, spanKind: SPAN_KINDS[operation.kind] || 'unspecified' }))
-          .filter((operation) => !spanKind || operation.spanKind === spanKind)
-        return c.json(list(operations))
-      },
-    )
+    .get('/services/:service/operations', async (c) => {
+      const names = [...new Set((await listOperations(db, c.req.param('service'))).map((operation) => operation.name))]
+      return c.json(jaegerEnvelope(names, { total: names.length }))
+    })
+    .get('/operations', async (c) => {
+      const service = c.req.query('service')
+      if (!service) throw new AppError(400, 'invalid_request', "parameter 'service' is required")
+      const spanKind = c.req.query('spanKind')
+      // An operation of no kind has the empty kind, as in Jaeger.
+      const operations = (await listOperations(db, service))
+        .map((operation) => ({ name: operation.name, spanKind: SPAN_KINDS[operation.kind] ?? '' }))
+        .filter((operation) => !spanKind || operation.spanKind === spanKind)
+      return c.json(jaegerEnvelope(operations, { total: operations.length }))
+    })
     .get('/traces', validate('query', traceSearchParams), async (c) => {
-      const traceIds = await findTraceIds(db, toTraceQuery(c.req.valid('query')))
-      return c.json(list((await getTraces(db, traceIds)).map(toJaegerTrace)))
+      const params = c.req.valid('query')
+      // Every parameter is checked, as in Jaeger, even when `traceID` makes the others moot.
+      const query = toTraceQuery(params)
+      const traceIds = traceIdsOf(params)
+      if (traceIds.length === 0) {
+        const traces = await getTraces(db, await findTraceIds(db, query))
+        return c.json(jaegerEnvelope(traces.map(toJaegerTrace)))
+      }
+      const traces = await getTraces(db, traceIds)
+      const found = new Set(traces.map((trace) => trace[0]!.traceId))
+      const errors = [...new Set(traceIds)]
+        .filter((traceId) => !found.has(traceId))
+        .map((traceId): JaegerError => ({ msg: 'trace not found', traceID: traceId }))
+      return c.json(jaegerEnvelope(traces.map(toJaegerTrace), { errors }))
     })
     .get('/traces/:traceId', async (c) => {
-      // Jaeger accepts 64-bit ids too; those are the low half of a 128-bit id.
       const raw = c.req.param('traceId')
-      const traceId = parseId(raw.length <= 16 ? raw.padStart(32, '0') : raw, 16)
+      const traceId = parseTraceId(raw)
       if (!traceId) throw new AppError(400, 'invalid_request', `not a trace id: ${raw}`)
+      // Checked as Jaeger checks them, then not needed: ids are unique (and Grafana sends milliseconds here).
+      nonNegativeInteger('start', c.req.query('start'))
+      nonNegativeInteger('end', c.req.query('end'))
+      validBool('raw', c.req.query('raw'))
       const [trace] = await getTraces(db, [traceId])
       if (!trace) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
-      return c.json(list([toJaegerTrace(trace)]))
+      return c.json(jaegerEnvelope([toJaegerTrace(trace)]))
+    })
+    .get('/dependencies', async (c) => {
+      // Milliseconds here, as in Jaeger: the end (default now) and how far back from it (default a day).
+      const endMs = nonNegativeInteger('endTs', c.req.query('endTs')) ?? Date.now()
+      const lookbackMs = nonNegativeInteger('lookback', c.req.query('lookback')) ?? DEFAULT_DEPENDENCY_LOOKBACK_MS
+      const window = { start: Math.max(0, endMs - lookbackMs) * 1000, end: endMs * 1000 }
+      if (!Number.isSafeInteger(window.end)) throw new AppError(400, 'invalid_request', 'endTs: too far in the future')
+      const service = c.req.query('service')
+      const links = (await findDependencies(db, window)).filter(
+        (link) => !service || link.parent === service || link.child === service,
+      )
+      return c.json(jaegerEnvelope(links))
+    })
+    .route('/v3', apiV3(db))
+    .all('*', (c) => {
+      throw new AppError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)
     })
 }

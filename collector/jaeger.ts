@@ -63,7 +63,7 @@ export function toJaegerTrace(records: SpanRecord[]): JaegerTrace {
       spanID: record.spanId,
       operationName: record.name,
       references: references(record),
-      flags: record.flags,
+      flags: jaegerFlags(record.flags),
       startTime: record.startTime,
       duration: record.duration,
       tags: [...record.attributes, ...derivedTags(record)],
@@ -77,6 +77,12 @@ export function toJaegerTrace(records: SpanRecord[]): JaegerTrace {
   })
   return { traceID: records[0]?.traceId ?? '', spans, processes, warnings: null }
 }
+
+/**
+ * Jaeger's flags mean 1 sampled, 2 debug; OTLP's are W3C trace flags (bit 0 sampled) plus bits 8 and 9 saying
+ * whether the parent was remote (257, 769). Only sampled maps over: W3C has no debug flag.
+ */
+export const jaegerFlags = (otlpFlags: number) => otlpFlags & 1
 
 function references(record: SpanRecord): JaegerReference[] {
   const parent: JaegerReference[] = record.parentSpanId

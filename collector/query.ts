@@ -84,6 +84,40 @@ function tagCondition(key: string, value: string): SQL | undefined {
   return or(spanTag, resourceTag)
 }
 
+/** What a trace summary needs of each span, without attributes, events, links or resources. */
+export interface SpanOutline {
+  traceId: string
+  spanId: string
+  parentSpanId: string | null
+  serviceName: string
+  name: string
+  startTime: number
+  duration: number
+  statusCode: number
+}
+
+/** The outlines of the traces' spans, grouped by trace in the order asked; traces with no span are left out. */
+export async function getSpanOutlines(db: CollectorDb, traceIds: string[]): Promise<SpanOutline[][]> {
+  if (traceIds.length === 0) return []
+  const rows = await db
+    .select({
+      traceId: spans.traceId,
+      spanId: spans.spanId,
+      parentSpanId: spans.parentSpanId,
+      serviceName: spans.serviceName,
+      name: spans.name,
+      startTime: spans.startTime,
+      duration: spans.duration,
+      statusCode: spans.statusCode,
+    })
+    .from(spans)
+    .where(inArray(spans.traceId, traceIds))
+    .orderBy(asc(spans.startTime))
+  const byTrace = new Map<string, SpanOutline[]>(traceIds.map((id) => [id, []]))
+  for (const row of rows) byTrace.get(row.traceId)?.push(row)
+  return [...byTrace.values()].filter((trace) => trace.length > 0)
+}
+
 /** Whole traces with every span, its events, links and resource; traces are returned in the order asked. */
 export async function getTraces(db: CollectorDb, traceIds: string[]): Promise<SpanRecord[][]> {
   if (traceIds.length === 0) return []
