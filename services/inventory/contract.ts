@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { identifier, itemsSchema } from '../../shared/validation.ts'
 import type { ReservationStatus } from './schema.ts'
 

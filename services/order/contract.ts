@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { numberSetting } from '../../shared/config.ts'
 import { requestDeadline } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
@@ -34,7 +34,7 @@ export interface Order {
 export const placeOrderSchema = z.object({
   userId: identifier(128),
   items: itemsSchema,
-  requestId: identifier(128).optional(),
+  requestId: z.optional(identifier(128)),
 })
 
 export interface PlaceOrder {
@@ -51,11 +51,13 @@ export const placeOrderAttributes = (request: PlaceOrder) => ({
   'request.id': request.requestId,
 })
 
-export const idempotencyHeader = z.object({ 'idempotency-key': identifier(128).optional() })
+export const idempotencyHeader = z.object({ 'idempotency-key': z.optional(identifier(128)) })
+
+const orderId = z.uuid()
 
 /** Order ids are UUIDs: anything else names no order (`404 order_not_found`), and never reaches another URL. */
 export function orderIdFrom(value: string): string {
-  if (!z.uuid().safeParse(value).success) throw new AppError(404, 'order_not_found', 'no such order')
+  if (!orderId.safeParse(value).success) throw new AppError(404, 'order_not_found', 'no such order')
   return value
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { identifier } from '../../shared/validation.ts'
 import type { PaymentStatus } from './schema.ts'
 
@@ -11,5 +11,5 @@ export interface Payment {
   status: PaymentStatus
 }
 
-export const paymentRequest = z.object({ orderId: identifier(64), amount: z.number().positive().max(1e9) })
+export const paymentRequest = z.object({ orderId: identifier(64), amount: z.number().check(z.positive(), z.lte(1e9)) })
 export const orderParam = z.object({ orderId: identifier(64) })

@@ -175,3 +175,163 @@ describe('faults', () => {
     expect(payment.attributes['fault.injected']).toBe('decline')
   })
 })
+
+/** The whole answer to a bad request, word for word: the first problem in the message, every problem in the details. */
+describe('the exact answer to a bad request', () => {
+  const issue = (path: string, message: string) => ({ path, message })
+  const invalid = (...issues: { path: string; message: string }[]) => ({
+    code: 'invalid_request',
+    message: `${issues[0]!.path || 'body'}: ${issues[0]!.message}`,
+    details: { issues },
+  })
+  const manyItems = Array.from({ length: 150 }, (_, i) => ({ id: i === 5 ? 7 : `i${i}`, quantity: 1 }))
+  const cases: [
+    service: 'gateway' | 'inventory' | 'payment',
+    method: string,
+    path: string,
+    body: unknown,
+    error: unknown,
+  ][] = [
+    ['gateway', 'POST', '/api/orders', null, invalid(issue('', 'Invalid input: expected object, received null'))],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      {},
+      invalid(
+        issue('userId', 'Invalid input: expected string, received undefined'),
+        issue('items', 'Invalid input: expected array, received undefined'),
+      ),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: '', items: [item] },
+      invalid(issue('userId', 'Too small: expected string to have >=1 characters')),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u'.repeat(129), items: [item] },
+      invalid(issue('userId', 'Too big: expected string to have <=128 characters')),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u', items: [{ id: '', quantity: 0 }] },
+      invalid(
+        issue('items.0.id', 'Too small: expected string to have >=1 characters'),
+        issue('items.0.quantity', 'Too small: expected number to be >=1'),
+      ),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u', items: [item, { id: 'sku-dock', quantity: 2.5 }] },
+      invalid(issue('items.1.quantity', 'Invalid input: expected int, received number')),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u', items: [{ id: 'sku-mouse', quantity: 1001 }] },
+      invalid(issue('items.0.quantity', 'Too big: expected number to be <=1000')),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u', items: [] },
+      invalid(issue('items', 'at least one item is required')),
+    ],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u', items: [item, item] },
+      invalid(issue('items', 'duplicate item ids')),
+    ],
+    ['gateway', 'POST', '/api/orders', { userId: 'u', items: manyItems }, invalid(issue('items', 'at most 100 items'))],
+    [
+      'gateway',
+      'POST',
+      '/api/orders',
+      { userId: 'u', items: [item], requestId: 'a\nb' },
+      invalid(issue('requestId', 'control characters and unpaired surrogates are not allowed')),
+    ],
+    [
+      'inventory',
+      'POST',
+      '/reservations',
+      { items: [{ id: 'sku-\u0007', quantity: '1' }] },
+      invalid(
+        issue('orderId', 'Invalid input: expected string, received undefined'),
+        issue('items.0.id', 'control characters and unpaired surrogates are not allowed'),
+        issue('items.0.quantity', 'Invalid input: expected number, received string'),
+      ),
+    ],
+    [
+      'inventory',
+      'GET',
+      `/products/${'x'.repeat(65)}`,
+      undefined,
+      invalid(issue('id', 'Too big: expected string to have <=64 characters')),
+    ],
+    [
+      'payment',
+      'POST',
+      '/payments',
+      { orderId: 'o-1', amount: 0 },
+      invalid(issue('amount', 'Too small: expected number to be >0')),
+    ],
+    [
+      'payment',
+      'POST',
+      '/payments',
+      { orderId: 'o-1', amount: 2e9 },
+      invalid(issue('amount', 'Too big: expected number to be <=1000000000')),
+    ],
+    [
+      'payment',
+      'GET',
+      '/payments?orderId=a&orderId=b',
+      undefined,
+      invalid(issue('orderId', 'Invalid input: expected string, received array')),
+    ],
+    [
+      'payment',
+      'POST',
+      '/orders/%00/payment/void',
+      undefined,
+      invalid(issue('orderId', 'control characters and unpaired surrogates are not allowed')),
+    ],
+  ]
+
+  for (const [service, method, path, body, error] of cases) {
+    test(`${service} ${method} ${path.slice(0, 40)} ${JSON.stringify(body)?.slice(0, 60) ?? ''}`, async () => {
+      const shop = await inProcessShop()
+      const request = new Request(`http://${service}.internal${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const response =
+        service === 'gateway' ? await shop.apps.gateway.fetch(request) : await shop.internal(service, request)
+      expect(response.status).toBe(400)
+      expect((await response.json()).error).toEqual(error)
+    })
+  }
+
+  test('an Idempotency-Key over 128 characters', async () => {
+    const shop = await inProcessShop()
+    const response = await shop.placeOrder({ userId: 'u', items: [item] }, { 'idempotency-key': 'k'.repeat(129) })
+    expect(response.status).toBe(400)
+    expect((await response.json()).error).toEqual(
+      invalid(issue('idempotency-key', 'Too big: expected string to have <=128 characters')),
+    )
+  })
+})
