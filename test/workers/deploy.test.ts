@@ -72,11 +72,11 @@ type Worker = (typeof WORKERS)[number]
 const CEILING_GZIP_BYTES = 150 * 1024
 
 /**
- * Workers still over the ceiling, each with the most it may weigh until it fits; delete its line when it does. The
- * order Worker is over by the OpenTelemetry packages and `shared/telemetry/` (about 45 KiB of its gzip), which the
- * telemetry library is being cut down from; everything else in it is the order service's own (drizzle, libSQL).
+ * Workers still over the ceiling, each with the most it may weigh until it fits (a little over what it weighs now);
+ * delete its line when it does. The order Worker (157 KiB) is over by part of its telemetry: the OpenTelemetry
+ * packages and `shared/telemetry/` are about 45 KiB of its gzip, and the telemetry library is being cut down.
  */
-const OVER_CEILING: Partial<Record<Worker, number>> = { order: 158 * 1024 }
+const OVER_CEILING: Partial<Record<Worker, number>> = { order: 160 * 1024 }
 
 const kib = (bytes: number) => Math.round((bytes / 1024) * 10) / 10
 
