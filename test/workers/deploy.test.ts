@@ -71,13 +71,6 @@ type Worker = (typeof WORKERS)[number]
  */
 const CEILING_GZIP_BYTES = 150 * 1024
 
-/**
- * Workers still over the ceiling, each with the most it may weigh until it fits (a little over what it weighs now);
- * delete its line when it does. The order Worker (157 KiB) is over by part of its telemetry: the OpenTelemetry
- * packages and `shared/telemetry/` are about 45 KiB of its gzip, and the telemetry library is being cut down.
- */
-const OVER_CEILING: Partial<Record<Worker, number>> = { order: 160 * 1024 }
-
 const kib = (bytes: number) => Math.round((bytes / 1024) * 10) / 10
 
 /** A bundle's raw bytes by package (or by project folder), heaviest first, from esbuild's metafile. */
@@ -116,7 +109,7 @@ describe('wrangler deploy --dry-run', () => {
   })
 
   for (const worker of WORKERS) {
-    const ceiling = OVER_CEILING[worker] ?? CEILING_GZIP_BYTES
+    const ceiling = CEILING_GZIP_BYTES
     test(`the ${worker} Worker is at most ${kib(ceiling)} KiB gzip`, async () => {
       const { bytes, gzipBytes } = sizeOf(worker)
       // On failure, the diff names the heaviest parts of the bundle (raw KiB) to cut.
