@@ -37,11 +37,12 @@ export function workerFor(service: ServiceDefinition) {
         const message = `${service.name} cannot start: ${error instanceof Error ? error.message : String(error)}`
         return Response.json(errorBody(new AppError(503, 'upstream_unavailable', message)), { status: 503 })
       }
-      try {
-        return await started.instance.fetch(request)
-      } finally {
-        ctx.waitUntil(started.telemetry.flush())
-      }
+      const { instance, telemetry } = started
+      // workerd cancels a request's work when its caller goes away; an order must still reach its end (a client that
+      // disconnects does not stop its order), so the handling is kept alive, then the spans are flushed.
+      const handling = Promise.resolve(instance.fetch(request))
+      ctx.waitUntil(handling.then(settled, settled).then(() => telemetry.flush()))
+      return handling
     },
     async scheduled(_controller: unknown, bindings: Bindings, ctx: ExecutionContext): Promise<void> {
       started ??= start(service, bindings)
@@ -53,6 +54,8 @@ export function workerFor(service: ServiceDefinition) {
     },
   }
 }
+
+const settled = () => undefined
 
 function start(service: ServiceDefinition, bindings: Bindings) {
   const env: Env = Object.fromEntries(Object.entries(bindings).filter(([, value]) => typeof value === 'string')) as Env
