@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx'
 import { VIEWER_CSS, VIEWER_SCRIPT } from './assets.ts'
 
-/** The page frame: header with the search link and a trace-id jump box. */
+/** The page frame: header with the pages and a trace-id jump box. */
 export function Layout({ title, children }: { title: string; children: Child }) {
   return (
     <html lang="en">
@@ -16,6 +16,11 @@ export function Layout({ title, children }: { title: string; children: Child }) 
           <a href="/" class="brand">
             otel-edge-shop traces
           </a>
+          <nav>
+            <a href="/">Search</a>
+            <a href="/services">Services</a>
+            <a href="/map">Service map</a>
+          </nav>
           <form action="/trace" method="get" class="jump">
             <input name="id" placeholder="trace id" aria-label="trace id" />
           </form>
@@ -25,11 +30,4 @@ export function Layout({ title, children }: { title: string; children: Child }) 
       </body>
     </html>
   )
-}
-
-/** A stable colour per service name. */
-export function serviceColor(service: string): string {
-  let hash = 0
-  for (let index = 0; index < service.length; index++) hash = (hash * 31 + service.charCodeAt(index)) | 0
-  return `hsl(${Math.abs(hash) % 360} 65% 50%)`
 }

@@ -1,15 +1,18 @@
-import { criticalPath } from '../analysis/critical-path.ts'
-import { buildTree, type TraceNode, type TraceTree } from '../analysis/tree.ts'
+import type { HtmlEscapedString } from 'hono/utils/html'
 import { formatMicros, formatTimestamp } from '../duration.ts'
-import type { JaegerTrace } from '../jaeger.ts'
-import type { Tag } from '../model.ts'
-import { Layout, serviceColor } from './layout.tsx'
+import { Layout } from './layout.tsx'
+import { Minimap } from './minimap.tsx'
+import { PAGE_SIZE, type TraceView } from './trace-view.ts'
+import { Waterfall } from './waterfall.tsx'
 
-/** The waterfall of one trace: a collapsible tree, bars on a shared time axis, the critical path outlined. */
-export function TracePage({ trace }: { trace: JaegerTrace }) {
-  const tree = buildTree(trace)
-  const onPath = new Set(criticalPath(tree).map((step) => step.node))
-  const failed = tree.nodes.filter((node) => node.failed).length
+/**
+ * One trace: summary, find box and tree controls, minimap, and the waterfall (a page of it for big traces), its
+ * rows rendered beforehand by `renderRows`.
+ */
+export function TracePage({ view, rows }: { view: TraceView; rows: HtmlEscapedString }) {
+  const { tree } = view
+  let failed = 0
+  for (const node of tree.nodes) if (node.failed) failed++
   return (
     <Layout title={`Trace ${tree.traceId}`}>
       <h2>
@@ -22,128 +25,77 @@ export function TracePage({ trace }: { trace: JaegerTrace }) {
         ) : (
           <span class="ok-mark">✓ no errors</span>
         )}{' '}
-        · outlined bars are the critical path
+        · dark lines on the bars are the critical path
       </p>
-      <div class="waterfall">
-        {tree.nodes.map((node) => (
-          <SpanRow node={node} tree={tree} critical={onPath.has(node)} trace={trace} />
+      <p class="legend">
+        {view.services.map((service) => (
+          <span class="legend-item">
+            <span class="dot" style={`background:${view.colors.get(service)}`} />
+            {service}
+          </span>
         ))}
+      </p>
+      <div class="toolbar">
+        <form class="find" method="get" action={`/trace/${tree.traceId}`}>
+          <input
+            type="search"
+            name="find"
+            value={view.find}
+            placeholder="Find: operation, service, attribute, span id"
+            aria-label="find in trace"
+            data-pages={view.pages}
+          />
+          <output class="find-count">{view.find ? matchCount(view) : ''}</output>
+        </form>
+        <button type="button" data-action="expand-all">
+          Expand all
+        </button>
+        <button type="button" data-action="collapse-all">
+          Collapse all
+        </button>
+        <button type="button" data-action="reset-zoom" hidden>
+          Reset zoom
+        </button>
+        <span class="hint">
+          arrow keys move, collapse and expand · Enter opens details · shift-click a triangle for a whole subtree
+        </span>
       </div>
+      <Minimap tree={tree} colors={view.colors} page={view.page} />
+      {view.pages > 1 ? <Pager view={view} /> : null}
+      <Waterfall view={view} rows={rows} />
+      {view.pages > 1 ? <Pager view={view} /> : null}
     </Layout>
   )
 }
 
-function SpanRow({
-  node,
-  tree,
-  critical,
-  trace,
-}: {
-  node: TraceNode
-  tree: TraceTree
-  critical: boolean
-  trace: JaegerTrace
-}) {
-  const { span } = node
-  const left = (100 * (span.startTime - tree.start)) / Math.max(1, tree.duration)
-  const width = (100 * span.duration) / Math.max(1, tree.duration)
-  const ancestors: string[] = []
-  for (let parent = node.parent; parent; parent = parent.parent) ancestors.push(parent.span.spanID)
+function matchCount(view: TraceView): string {
+  const count = view.matches.size
+  return `${count} ${count === 1 ? 'span matches' : 'spans match'}`
+}
+
+/** Previous and next page, and the pages holding matches of a find. */
+function Pager({ view }: { view: TraceView }) {
+  const link = (page: number) =>
+    `/trace/${view.tree.traceId}?page=${page + 1}${view.find ? `&find=${encodeURIComponent(view.find)}` : ''}`
+  const first = view.page * PAGE_SIZE + 1
+  const last = first + view.rows.length - 1
   return (
-    <>
-      <div
-        class={critical ? 'row critical' : 'row'}
-        data-span={span.spanID}
-        data-ancestors={ancestors.join(' ')}
-        title={`${node.service} ${span.operationName}`}
-      >
-        <div class="label" style={`padding-left:${0.5 + node.depth * 1.1}rem`}>
-          <button type="button" class="toggle" aria-label="collapse">
-            {node.children.length > 0 ? '▾' : ''}
-          </button>
-          <span class="dot" style={`background:${serviceColor(node.service)}`} />
-          <span class="service">{node.service}</span> <span class="name">{span.operationName}</span>{' '}
-          {node.failed ? (
-            <span class="error-mark">
-              ✗ <span class="status-message">{node.statusMessage}</span>
-            </span>
-          ) : null}
-        </div>
-        <div class="timeline">
-          <div
-            class="bar"
-            style={`left:${left}%;width:${width}%;background:${node.failed ? '#dc2626' : serviceColor(node.service)}`}
-          />
-          <span class={`bar-text ${barTextPlace(left, width)}`} style={barTextPosition(left, width)}>
-            {formatMicros(span.duration)}
-          </span>
-        </div>
-      </div>
-      <div class="details hidden" id={`details-${span.spanID}`}>
-        <SpanDetails node={node} tree={tree} trace={trace} />
-      </div>
-    </>
+    <nav class="pager" aria-label="pages of spans">
+      {view.page > 0 ? <a href={link(view.page - 1)}>‹ previous</a> : <span class="meta">‹ previous</span>}
+      <span>
+        spans {first}–{last} of {view.tree.nodes.length} (page {view.page + 1} of {view.pages})
+      </span>
+      {view.page + 1 < view.pages ? <a href={link(view.page + 1)}>next ›</a> : <span class="meta">next ›</span>}
+      {view.matchPages.size > 0 ? (
+        <span class="match-pages">
+          matches on page{view.matchPages.size > 1 ? 's' : ''}{' '}
+          {[...view.matchPages].map(([page, count]) => (
+            <a href={link(page)} class={page === view.page ? 'current' : undefined}>
+              {page + 1} ({count})
+            </a>
+          ))}
+        </span>
+      ) : null}
+    </nav>
   )
-}
-
-function SpanDetails({ node, tree, trace }: { node: TraceNode; tree: TraceTree; trace: JaegerTrace }) {
-  const { span } = node
-  const process = trace.processes[span.processID]
-  const parent = span.references.find((ref) => ref.refType === 'CHILD_OF')
-  const links = span.references.filter((ref) => ref.refType === 'FOLLOWS_FROM')
-  return (
-    <>
-      <p class="meta">
-        span <code>{span.spanID}</code> · parent <code>{parent ? parent.spanID : 'none'}</code>
-        {parent && !node.parent ? ' (never arrived)' : ''} · start +{formatMicros(span.startTime - tree.start)} ·
-        duration {formatMicros(span.duration)} · self {formatMicros(node.selfTime)}
-      </p>
-      {node.failed ? <p class="status-message">Status: ERROR {node.statusMessage}</p> : null}
-      <h4>Attributes</h4>
-      <TagTable tags={span.tags} />
-      {span.logs.length > 0 ? <h4>Events</h4> : null}
-      {span.logs.map((log) => (
-        <>
-          <div class="meta">+{formatMicros(log.timestamp - span.startTime)}</div>
-          <TagTable tags={log.fields} />
-        </>
-      ))}
-      {links.length > 0 ? <h4>Links</h4> : null}
-      {links.map((link) => (
-        <>
-          <a href={`/trace/${link.traceID}`}>
-            {link.traceID}/{link.spanID}
-          </a>
-          <TagTable tags={link.tags ?? []} />
-        </>
-      ))}
-      <h4>Resource: {process?.serviceName}</h4>
-      <TagTable tags={process?.tags ?? []} />
-    </>
-  )
-}
-
-function TagTable({ tags }: { tags: Tag[] }) {
-  return (
-    <table>
-      {tags.map((tag) => (
-        <tr>
-          <td>{tag.key}</td>
-          <td>{String(tag.value)}</td>
-        </tr>
-      ))}
-    </table>
-  )
-}
-
-/** The duration goes after a bar, or inside it near the right edge (white on the bar), or before a short one there. */
-function barTextPlace(left: number, width: number): 'after' | 'inside' | 'before' {
-  if (left + width < 85) return 'after'
-  return width >= 12 ? 'inside' : 'before'
-}
-
-function barTextPosition(left: number, width: number): string {
-  const place = barTextPlace(left, width)
-  if (place === 'after') return `left:${left + width}%`
-  return `right:${100 - (place === 'inside' ? left + width : left)}%`
 }
