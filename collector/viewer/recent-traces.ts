@@ -4,7 +4,7 @@ import { pause } from './pause.ts'
 import { jsonRows } from './sql.ts'
 
 /** Spans of the start-time index a slice of the search covers. */
-const SLICE = 5000
+const SLICE = 2000
 
 /**
  * `findTraceIds`, newest first, over slices of the start-time index walked back from the end of the search's time

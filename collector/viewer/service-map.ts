@@ -20,7 +20,7 @@ export interface MapEdge {
 }
 
 /** Spans a slice of the window holds: each query over one stays short. */
-const SLICE = 5000
+const SLICE = 2500
 
 /**
  * The service graph of the window: the links `findDependencies` finds, with how many of those calls failed, and

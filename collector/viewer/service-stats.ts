@@ -22,7 +22,7 @@ export interface ServiceStats {
 }
 
 /** Spans read a statement. */
-const SLICE = 5000
+const SLICE = 2500
 
 /**
  * Per service and operation, the calls, errors and latencies of the spans of the given kinds that started in the

@@ -16,7 +16,7 @@ export interface TraceSummary {
 }
 
 /** Spans a statement looks at. */
-const SLICE = 2000
+const SLICE = 1000
 
 type Candidate = [service: string, name: string, duration: number, start: number] | null
 type Part = [
