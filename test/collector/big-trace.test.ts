@@ -71,8 +71,11 @@ test('find searches every page of a big trace and lists the pages with matches',
   const { loop } = await load(page, `/trace/${BIG}?find=${name}`)
   expect(loop.cpuMs).toBeLessThan(100)
   expect(await page.locator('.find-count').textContent()).toBe(`${expected} spans match`)
-  // The page opened is the first match's.
+  // The page opened is the first match's, scrolled to it.
   expect(await page.locator('.row.match').count()).toBeGreaterThan(0)
+  const first = (await page.locator('.row.match').first().boundingBox())!
+  expect(first.y).toBeGreaterThan(0)
+  expect(first.y).toBeLessThan(900)
   const listed = await page.locator('.pager').first().locator('.match-pages a').allTextContents()
   const total = listed.reduce((sum, text) => sum + Number(/\((\d+)\)/.exec(text)![1]), 0)
   expect(total).toBe(expected)

@@ -24,6 +24,8 @@ export function traceFind(): void {
     return found
   }
   let matches = rows.filter((row) => row.classList.contains('match'))
+  // Opened from a find (`?find=`, perhaps on another page): the first match here is scrolled to.
+  if (!document.querySelector('.row.selected')) matches[0]?.scrollIntoView({ block: 'center' })
   let shown = -1
   let applied = input.value
   const apply = () => {
