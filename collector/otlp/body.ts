@@ -12,7 +12,8 @@ export class BodyError extends Error {
 
 /**
  * Reads a request body, gunzipping it when `Content-Encoding: gzip`, and stops as soon as the decompressed bytes
- * pass `maxBytes` (413), so a small gzip bomb cannot fill memory. A broken gzip stream is a 400.
+ * pass `maxBytes` (413), so a small gzip bomb cannot fill memory. A broken gzip stream is a 400. The bytes are in a
+ * buffer of their own (never a chunk the caller may still hold), so the writer can move it to another thread.
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
@@ -44,7 +45,6 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
   const body = new Uint8Array(size)
   let offset = 0
   for (const chunk of chunks) {
