@@ -3,6 +3,7 @@ import type { SpanRecord, SpanResource } from './model.ts'
 import { STATUS_ERROR } from './model.ts'
 import { operations, resources, spanEvents, spanLinks, spans } from './schema.ts'
 import type { CollectorDb } from './store.ts'
+import { findTraceIdsByTags } from './tag-search.ts'
 
 /** A search as the Jaeger API takes it; times and durations in microseconds. */
 export interface TraceQuery {
@@ -38,6 +39,8 @@ export function listOperations(db: CollectorDb, service: string): Promise<{ name
  */
 export async function findTraceIds(db: CollectorDb, query: TraceQuery): Promise<string[]> {
   const where = and(...conditions(query))
+  // Tags match by parsing each span's attributes: that search reads in slices, within a budget (tag-search.ts).
+  if (Object.keys(query.tags).length > 0) return findTraceIdsByTags(db, query, where)
   const found = new Set<string>()
   const pageSize = Math.max(100, query.limit * 5)
   for (let offset = 0; found.size < query.limit; offset += pageSize) {
