@@ -6,6 +6,9 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { figure, type SectionRun } from './section.ts'
 
+/** The issue's goal for each Worker's gzip size. */
+export const GZIP_GOAL_BYTES = 150 * 1024
+
 export const WORKERS = ['gateway', 'order', 'inventory', 'payment'] as const
 export const FREE_PLAN_LIMIT_BYTES = 3 * 1024 * 1024
 
@@ -77,14 +80,32 @@ async function telemetryBytes(dir: string): Promise<number> {
 export const bundleSizeSection: SectionRun = async (context) => {
   context.log('bundle sizes: wrangler deploy --dry-run per worker')
   const sizes = await measureBundles()
+  const gzip = sizes.map((size) => size.gzipBytes)
   return {
+    goals: [
+      {
+        id: 'bundles',
+        measure: 'worker bundles, gzip (`wrangler deploy --dry-run`)',
+        measured: `${figure(Math.min(...gzip) / 1024)}–${figure(Math.max(...gzip) / 1024)} KiB (${sizes.map((size) => `${size.worker} ${figure(size.gzipBytes / 1024)}`).join(', ')})`,
+        goal: `≤ ${GZIP_GOAL_BYTES / 1024} KiB each`,
+        met: Math.max(...gzip) <= GZIP_GOAL_BYTES,
+      },
+    ],
     tables: [
       {
-        columns: ['worker', 'raw KiB', 'gzip KiB', 'telemetry library, raw KiB', 'share of the Free plan limit (gzip)'],
+        columns: [
+          'worker',
+          'raw KiB',
+          'gzip KiB',
+          `gzip goal: ≤ ${GZIP_GOAL_BYTES / 1024} KiB`,
+          'telemetry library, raw KiB',
+          'share of the Free plan limit (gzip)',
+        ],
         rows: sizes.map((size) => [
           size.worker,
           figure(size.bytes / 1024),
           figure(size.gzipBytes / 1024),
+          size.gzipBytes <= GZIP_GOAL_BYTES ? 'met' : 'not met',
           figure(size.telemetryBytes / 1024),
           `${figure((100 * size.gzipBytes) / FREE_PLAN_LIMIT_BYTES)}%`,
         ]),

@@ -1,33 +1,53 @@
-// Collector figures: ingest spans/s for OTLP JSON and protobuf, and query latency with a million spans stored.
-// `bun run bench:collector`, or `await benchCollector()` from the bench command.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// Collector figures, over HTTP against the collector's own process as `bun run dev` starts it: ingest spans/s for
+// OTLP/JSON and protobuf, how long /healthz takes to answer while spans pour in and a tag search runs, and query
+// latency with a million spans stored. `bun run bench:collector` prints them as JSON; `bun run bench` reports them.
+import { rm } from 'node:fs/promises'
 import { fromJson, type JsonValue, toBinary } from '@bufbuild/protobuf'
-import { drizzle } from 'drizzle-orm/libsql'
-import { createCollectorApp } from '../collector/app.ts'
 import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
-import * as schema from '../collector/schema.ts'
-import { DEFAULT_SETTINGS } from '../collector/settings.ts'
-import { openDatabase } from '../runtime/database.ts'
 import { type CommandSpec, readCommandLine } from '../scripts/cli.ts'
-import { figure, quantile, type SectionRun } from './section.ts'
+import { freshEnvironment, repositoryRoot, waitUntil } from '../test/support/environment.ts'
+import { figure, type Goal, quantile, type SectionContext, type SectionResult } from './section.ts'
+
+type Encoding = 'json' | 'protobuf'
+
+export interface Responsiveness {
+  encoding: Encoding
+  /** Spans/s of the ingest the probes ran beside. */
+  ingestSpansPerSecond: number
+  healthzProbes: number
+  healthzMs: { p50: number; p99: number; max: number }
+  /** The one tag search issued a third of the way in: a needle (one order id) in everything stored. */
+  tagSearchMs: number
+}
 
 export interface CollectorFigures {
   spansStored: number
   ingestJsonSpansPerSecond: number
   ingestProtobufSpansPerSecond: number
+  /** Protobuf, while the store grows from the measured spans to `spansStored`. */
+  fillSpansPerSecond: number
+  responsiveness: Responsiveness[]
   traceByIdMs: { p50: number; p95: number }
   searchServiceMinDurationMs: { p50: number; p95: number }
+  tagSearchMs: { p50: number; p95: number }
 }
+
+export const GOALS = { ingestSpansPerSecond: 60_000, healthzWorstMs: 100 }
 
 const SPANS_PER_TRACE = 10
 const TRACES_PER_REQUEST = 50
+export const SPANS_PER_REQUEST = TRACES_PER_REQUEST * SPANS_PER_TRACE
+const CONCURRENCY = 4
+const HEALTHZ_EVERY_MS = 10
 const SERVICES = ['gateway', 'order', 'inventory', 'payment']
 const hex = (n: number, length: number) => n.toString(16).padStart(length, '0')
 const base64 = (hexId: string) => Buffer.from(hexId, 'hex').toString('base64')
+const orderId = (trace: number) => `ord-${hex(trace, 8)}`
 
-/** One request of 500 spans; trace `n` has spans of every service, one of them slow every 100th trace. */
+/**
+ * One request of 500 spans (50 traces of 10); trace `n` has spans of every service, its root an `order.id`, one
+ * span slow every 100th trace and one in error every 50th.
+ */
 function request(firstTrace: number, idForm: (hexId: string) => string) {
   const now = BigInt(Date.now()) * 1_000_000n
   return {
@@ -53,6 +73,7 @@ function request(firstTrace: number, idForm: (hexId: string) => string) {
                   attributes: [
                     { key: 'http.route', value: { stringValue: `/api/${index}` } },
                     { key: 'items.count', value: { intValue: String(index) } },
+                    ...(index === 0 ? [{ key: 'order.id', value: { stringValue: orderId(trace) } }] : []),
                   ],
                   events: index === 2 ? [{ timeUnixNano: String(start), name: 'check_item', attributes: [] }] : [],
                   status: { code: trace % 50 === 0 && index === 3 ? 2 : 0 },
@@ -70,20 +91,53 @@ const percentiles = (samples: number[]) => {
   return { p50: at(0.5), p95: at(0.95) }
 }
 
+/** The collector as `bun run dev` runs it (`bun collector/bun.ts`), on a free port with a fresh data folder. */
+async function startCollector(maxSpans: number) {
+  const environment = await freshEnvironment('collector')
+  const url = `http://127.0.0.1:${environment.ports.collector}`
+  const output: string[] = []
+  const child = Bun.spawn([process.execPath, 'collector/bun.ts'], {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...environment.env, COLLECTOR_MAX_SPANS: String(maxSpans) },
+    stdout: 'ignore',
+    stderr: 'pipe',
+  })
+  void new Response(child.stderr).text().then((text) => output.push(text))
+  const up = await waitUntil(
+    () =>
+      fetch(`${url}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    30_000,
+  )
+  const stop = async () => {
+    child.kill('SIGTERM')
+    await child.exited
+    await rm(environment.dataDir, { recursive: true, force: true })
+  }
+  if (!up) {
+    await stop()
+    throw new Error(`the collector did not start:\n${output.join('')}`)
+  }
+  return { url, stop }
+}
+
 export async function benchCollector({
   spans = 1_000_000,
   measuredSpans = 50_000,
-  concurrency = 4,
+  concurrency = CONCURRENCY,
+}: {
+  /** Stored at the end: the store is filled to this before the responsiveness runs and the queries. */
+  spans?: number
+  /** Spans of each timed ingest. */
+  measuredSpans?: number
+  /** Requests in flight. */
+  concurrency?: number
 } = {}): Promise<CollectorFigures> {
-  const dir = await mkdtemp(join(tmpdir(), 'collector-bench-'))
-  const client = await openDatabase(`file:${dir}/collector.db`, 'drizzle/collector')
-  const app = createCollectorApp({
-    db: drizzle(client, { schema }),
-    settings: { ...DEFAULT_SETTINGS, maxSpans: spans * 2 },
-  })
-  const spansPerRequest = TRACES_PER_REQUEST * SPANS_PER_TRACE
+  const collector = await startCollector(spans * 2)
   let nextTrace = 0
-  const body = (encoding: 'json' | 'protobuf') => {
+  const body = (encoding: Encoding) => {
     const first = nextTrace
     nextTrace += TRACES_PER_REQUEST
     return encoding === 'json'
@@ -93,84 +147,198 @@ export async function benchCollector({
           fromJson(ExportTraceServiceRequest, request(first, base64) as unknown as JsonValue),
         )
   }
-  /** Posts `total` spans, `concurrency` requests at a time; bodies are encoded before the clock starts. */
-  const ingest = async (encoding: 'json' | 'protobuf', total: number) => {
-    const bodies = Array.from({ length: Math.ceil(total / spansPerRequest) }, () => body(encoding))
+  /** Posts `total` spans over HTTP, four requests in flight; bodies are encoded before the clock starts. */
+  const ingest = async (
+    encoding: Encoding,
+    total: number,
+    { onStart, progress }: { onStart?: () => void; progress?: { sent: number; of: number } } = {},
+  ) => {
+    const bodies = Array.from({ length: Math.ceil(total / SPANS_PER_REQUEST) }, () => body(encoding))
     const headers = { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf' }
+    if (progress) progress.of = bodies.length
     const started = performance.now()
+    onStart?.()
     let next = 0
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < bodies.length) {
-          const response = await app.request('/v1/traces', { method: 'POST', headers, body: bodies[next++]! })
+          const response = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers, body: bodies[next++]! })
+          if (progress) progress.sent = next
+          await response.arrayBuffer()
           if (response.status !== 200) throw new Error(`ingest answered ${response.status}`)
         }
       }),
     )
-    return Math.round((bodies.length * spansPerRequest) / ((performance.now() - started) / 1000))
+    return Math.round((bodies.length * SPANS_PER_REQUEST) / ((performance.now() - started) / 1000))
   }
+  const timed = async (path: string) => {
+    const started = performance.now()
+    const response = await fetch(`${collector.url}${path}`)
+    await response.arrayBuffer()
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status}`)
+    return performance.now() - started
+  }
+  /** A needle: the trace of one order, by its id; a trace from the oldest tenth, so the search reads most rows. */
+  const tagSearchPath = () =>
+    `/api/traces?service=gateway&tags=${encodeURIComponent(JSON.stringify({ 'order.id': orderId(Math.floor(Math.random() * (nextTrace / 10))) }))}&limit=20`
+
+  /** Ingest with /healthz asked every 10 ms (one at a time) and one tag search a third of the way in. */
+  const responsiveness = async (encoding: Encoding): Promise<Responsiveness> => {
+    const healthz: number[] = []
+    let ingesting = true
+    let tagSearch: Promise<number> | undefined
+    let probing: Promise<void> | undefined
+    const progress = { sent: 0, of: 1 }
+    const ingestSpansPerSecond = await ingest(encoding, measuredSpans, {
+      progress,
+      onStart: () => {
+        probing = (async () => {
+          while (ingesting) {
+            healthz.push(await timed('/healthz'))
+            if (!tagSearch && progress.sent >= progress.of / 3) tagSearch = timed(tagSearchPath())
+            await Bun.sleep(HEALTHZ_EVERY_MS)
+          }
+        })()
+      },
+    })
+    ingesting = false
+    await probing
+    const tagSearchMs = await (tagSearch ?? timed(tagSearchPath()))
+    const sorted = [...healthz].sort((a, b) => a - b)
+    return {
+      encoding,
+      ingestSpansPerSecond,
+      healthzProbes: healthz.length,
+      healthzMs: {
+        p50: Number(quantile(sorted, 0.5).toFixed(2)),
+        p99: Number(quantile(sorted, 0.99).toFixed(2)),
+        max: Number(sorted.at(-1)!.toFixed(2)),
+      },
+      tagSearchMs: Number(tagSearchMs.toFixed(2)),
+    }
+  }
+
   try {
     const ingestJsonSpansPerSecond = await ingest('json', measuredSpans)
     const ingestProtobufSpansPerSecond = await ingest('protobuf', measuredSpans)
-    while (nextTrace * SPANS_PER_TRACE < spans)
-      await ingest('protobuf', Math.min(measuredSpans, spans - nextTrace * SPANS_PER_TRACE))
-    const timed = async (path: string) => {
-      const started = performance.now()
-      const response = await app.request(path)
-      if (response.status !== 200) throw new Error(`${path} answered ${response.status}`)
-      await response.json()
-      return performance.now() - started
-    }
+    // Filled so that the two responsiveness runs bring the store to `spans`.
+    const fillTo = spans - 2 * measuredSpans
+    const fillFrom = nextTrace * SPANS_PER_TRACE
+    const fillStarted = performance.now()
+    while (nextTrace * SPANS_PER_TRACE < fillTo)
+      await ingest('protobuf', Math.min(measuredSpans, fillTo - nextTrace * SPANS_PER_TRACE))
+    const filled = nextTrace * SPANS_PER_TRACE - fillFrom
+    const fillSpansPerSecond = filled > 0 ? Math.round(filled / ((performance.now() - fillStarted) / 1000)) : Number.NaN
+    const responsive = [await responsiveness('json'), await responsiveness('protobuf')]
     const byId: number[] = []
     const search: number[] = []
+    const tags: number[] = []
     for (let index = 0; index < 50; index++) {
       byId.push(await timed(`/api/traces/${hex(Math.floor(Math.random() * nextTrace) + 1, 32)}`))
       search.push(await timed(`/api/traces?service=${SERVICES[index % 4]}&minDuration=1s&limit=20`))
+      if (index % 5 === 0) tags.push(await timed(tagSearchPath()))
     }
     return {
       spansStored: nextTrace * SPANS_PER_TRACE,
       ingestJsonSpansPerSecond,
       ingestProtobufSpansPerSecond,
+      fillSpansPerSecond,
+      responsiveness: responsive,
       traceByIdMs: percentiles(byId),
       searchServiceMinDurationMs: percentiles(search),
+      tagSearchMs: percentiles(tags),
     }
   } finally {
-    client.close()
-    await rm(dir, { recursive: true, force: true })
+    await collector.stop()
   }
 }
 
 /** The bench command's part: the figures above as a report section. */
-export const collectorSection: SectionRun = async (context) => {
-  context.log('collector: ingesting a million spans, then querying')
-  const figures = await benchCollector()
+export async function collectorSection(context: SectionContext): Promise<SectionResult> {
+  const spans = context.quick ? 300_000 : 1_000_000
+  context.log(`collector: ingest over HTTP, /healthz while ingesting, queries with ${spans.toLocaleString('en')} spans`)
+  const figures = await benchCollector({ spans })
+  const worst = Math.max(...figures.responsiveness.map((run) => run.healthzMs.max))
+  const goals: Goal[] = [
+    ...(['json', 'protobuf'] as const).map((encoding) => {
+      const value = encoding === 'json' ? figures.ingestJsonSpansPerSecond : figures.ingestProtobufSpansPerSecond
+      return {
+        id: `ingest-${encoding}`,
+        measure: `collector ingest over HTTP, OTLP/${encoding === 'json' ? 'JSON' : 'protobuf'}, ${SPANS_PER_REQUEST}-span requests, ${CONCURRENCY} in flight`,
+        measured: `${figure(value / 1000)}k spans/s`,
+        goal: `≥ ${GOALS.ingestSpansPerSecond / 1000}k spans/s`,
+        met: value >= GOALS.ingestSpansPerSecond,
+      }
+    }),
+    {
+      id: 'healthz',
+      measure: 'collector /healthz while ingesting (JSON and protobuf) plus one tag search',
+      measured: `${figure(worst)} ms worst (${figures.responsiveness
+        .map((run) => `${run.encoding === 'json' ? 'JSON' : 'protobuf'} ${figure(run.healthzMs.max)}`)
+        .join(', ')})`,
+      goal: `≤ ${GOALS.healthzWorstMs} ms`,
+      met: worst <= GOALS.healthzWorstMs,
+    },
+  ]
+  const stored = figures.spansStored.toLocaleString('en')
   return {
+    goals,
     tables: [
       {
         columns: ['measure', 'value'],
         rows: [
-          ['ingest, OTLP/JSON (spans/s)', figures.ingestJsonSpansPerSecond],
-          ['ingest, OTLP/protobuf (spans/s)', figures.ingestProtobufSpansPerSecond],
+          ['ingest, OTLP/JSON, empty store (spans/s)', figures.ingestJsonSpansPerSecond],
+          ['ingest, OTLP/protobuf, empty store (spans/s)', figures.ingestProtobufSpansPerSecond],
+          [
+            `ingest, OTLP/protobuf, filling the store on the way to ${stored} spans (spans/s)`,
+            figure(figures.fillSpansPerSecond),
+          ],
           ['trace by id, p50 / p95 (ms)', `${figure(figures.traceByIdMs.p50)} / ${figure(figures.traceByIdMs.p95)}`],
           [
             'search service + minDuration=1s, p50 / p95 (ms)',
             `${figure(figures.searchServiceMinDurationMs.p50)} / ${figure(figures.searchServiceMinDurationMs.p95)}`,
           ],
+          [
+            'search service + one order.id tag, p50 / p95 (ms)',
+            `${figure(figures.tagSearchMs.p50)} / ${figure(figures.tagSearchMs.p95)}`,
+          ],
         ],
+      },
+      {
+        columns: [
+          'while ingesting',
+          'ingest spans/s',
+          '/healthz probes',
+          '/healthz p50 ms',
+          '/healthz p99 ms',
+          '/healthz worst ms',
+          'the tag search, ms',
+        ],
+        rows: figures.responsiveness.map((run) => [
+          run.encoding === 'json' ? 'OTLP/JSON' : 'OTLP/protobuf',
+          run.ingestSpansPerSecond,
+          run.healthzProbes,
+          figure(run.healthzMs.p50),
+          figure(run.healthzMs.p99),
+          figure(run.healthzMs.max),
+          figure(run.tagSearchMs),
+        ]),
       },
     ],
     notes: [
-      `${figures.spansStored.toLocaleString('en')} spans stored in a libSQL file; ingest through the collector's own app (no sockets), 500 spans a request, 4 in flight, bodies encoded before timing.`,
+      `The collector's own process (bun collector/bun.ts, as bun run dev starts it) on a free port, over HTTP on loopback: ${SPANS_PER_REQUEST} spans a request, ${CONCURRENCY} in flight, bodies encoded before timing; the client shares the two cores.`,
+      `"Empty store": 50,000 spans each into a new store. Then the store is filled to ${stored} spans, and 50,000 spans more are sent per encoding while /healthz is asked every ${HEALTHZ_EVERY_MS} ms (one at a time) and one tag search runs a third of the way in: a search for one order's trace by its order.id among everything stored, which reads most rows.`,
     ],
-    data: figures,
+    data: { goals: GOALS, ...figures },
   }
 }
 
 const BENCH_COLLECTOR_COMMAND = {
   name: 'bench:collector',
   summary:
-    "Ingests a million spans through the collector's app (OTLP/JSON and protobuf, no sockets) into a libSQL file in a\n" +
-    'temporary folder, then times trace-by-id and search queries; prints the figures as JSON.',
+    "Starts the collector's own process on a free port with a temporary data folder, ingests spans over HTTP\n" +
+    '(OTLP/JSON and protobuf), fills it to a million spans, times /healthz while ingesting with a tag search, then\n' +
+    'trace-by-id and search queries; prints the figures as JSON.',
   options: {},
   examples: ['bun run bench:collector > collector.json'],
 } as const satisfies CommandSpec

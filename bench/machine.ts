@@ -8,6 +8,8 @@ export interface Machine {
   bun: string
   deno: string
   commit: string
+  /** Tracked files that differ from the commit when the run started: the figures are of the commit plus these. */
+  uncommitted: string[]
   date: string
   /** Runnable processes, averaged over a minute, when the run started: above the core count, others shared the machine. */
   loadAverage: number
@@ -29,16 +31,21 @@ export async function describeMachine(): Promise<Machine> {
     bun: Bun.version,
     deno: firstLine([`${root}node_modules/.bin/deno`, '--version']) ?? 'not installed',
     commit: firstLine(['git', 'rev-parse', '--short', 'HEAD']) ?? 'unknown',
+    uncommitted: lines(['git', 'status', '--porcelain', '--untracked-files=no']).map((line) => line.slice(3)),
     date: new Date().toISOString(),
     loadAverage: loadavg()[0]!,
   }
 }
 
 function firstLine(command: string[]): string | undefined {
+  return lines(command)[0]?.trim()
+}
+
+function lines(command: string[]): string[] {
   try {
     const result = Bun.spawnSync(command, { cwd: root, stdout: 'pipe', stderr: 'ignore' })
-    return result.success ? result.stdout.toString().split('\n')[0]!.trim() : undefined
+    return result.success ? result.stdout.toString().split('\n').filter(Boolean) : []
   } catch {
-    return undefined
+    return []
   }
 }

@@ -8,8 +8,21 @@ export interface Table {
   rows: Cell[][]
 }
 
+/** A row of the issue's table: what was measured, against its goal. */
+export interface Goal {
+  /** Where the row goes in the summary: see GOAL_ORDER in bench/index.ts. */
+  id: string
+  measure: string
+  measured: string
+  goal: string
+  /** Undefined when the run could not tell (the part failed, or measured nothing). */
+  met?: boolean
+}
+
 export interface SectionResult {
   tables: Table[]
+  /** Rows for the summary at the top of BENCHMARKS.md, in the order of the issue's table. */
+  goals?: Goal[]
   /** Short lines under the tables: how it was measured, what to read in it. */
   notes?: string[]
   /** The figures for bench/results.json. */
@@ -18,6 +31,8 @@ export interface SectionResult {
 
 export interface SectionContext {
   log(message: string): void
+  /** `bun run bench --quick`: every phase shortened, to check that the bench works, not for figures. */
+  quick: boolean
 }
 
 export type SectionRun = (context: SectionContext) => Promise<SectionResult>

@@ -1,14 +1,23 @@
 import type { Client } from '@libsql/client'
+import type { ExportStats } from '../shared/telemetry/processor.ts'
 import { type RunningSystem, type Runtime, startSystem } from '../test/support/system.ts'
 
-export type Tracing = 'on' | 'off'
-
 /**
- * Whole systems started through `bun run dev`, each once, shared by the parts of the bench: tracing on (every span
- * sampled and exported) or off (`OTEL_SDK_DISABLED`).
+ * How a system traces: `off` (`OTEL_SDK_DISABLED`); `sink`, every span sampled and exported to a discard sink in
+ * another process, so what it costs is the library's own work; `collector`, every span exported to the collector
+ * its `bun run dev` starts, on the same cores, as a developer runs it.
  */
+export type Tracing = 'off' | 'sink' | 'collector'
+
+export const SHOP_SERVICES = ['gateway', 'order', 'inventory', 'payment'] as const
+export type ShopService = (typeof SHOP_SERVICES)[number]
+
+/** Whole systems started through `bun run dev`, each once, shared by the parts of the bench. */
 export class SystemPool {
   private readonly systems = new Map<string, Promise<RunningSystem>>()
+
+  /** `sinkEndpoint`: where the `sink` systems export. */
+  constructor(private readonly sinkEndpoint: string) {}
 
   get(runtime: Runtime, tracing: Tracing): Promise<RunningSystem> {
     const key = `${runtime}/${tracing}`
@@ -30,15 +39,17 @@ export class SystemPool {
   }
 
   private async start(runtime: Runtime, tracing: Tracing): Promise<RunningSystem> {
+    const traced = {
+      OTEL_TRACES_SAMPLER: 'always_on',
+      // The library's default batching, not the quick flushes the end-to-end tests ask for.
+      OTEL_BSP_SCHEDULE_DELAY: '1000',
+    }
     const env: Record<string, string> =
       tracing === 'off'
         ? { OTEL_SDK_DISABLED: 'true' }
-        : {
-            OTEL_TRACES_SAMPLER: 'always_on',
-            // The library's default batching, not the quick flushes the end-to-end tests ask for. Spans go to the
-            // collector `bun run dev` starts, whose work shares the machine as it does for a developer.
-            OTEL_BSP_SCHEDULE_DELAY: '1000',
-          }
+        : tracing === 'sink'
+          ? { ...traced, OTEL_EXPORTER_OTLP_ENDPOINT: this.sinkEndpoint }
+          : traced
     const system = await startSystem(runtime, env)
     await restock(system.database('inventory'))
     return system
@@ -49,4 +60,38 @@ export class SystemPool {
 export async function restock(inventory: Client): Promise<void> {
   await inventory.execute('update products set available = 1000000000')
   inventory.close()
+}
+
+/** Each service's span counts, as its /healthz reports them (Bun and Deno; on Workers only the gateway answers). */
+export async function telemetryStats(
+  ports: Record<ShopService, number>,
+  services: readonly ShopService[] = SHOP_SERVICES,
+): Promise<Record<ShopService, ExportStats>> {
+  const stats = await Promise.all(
+    services.map(async (name) => {
+      const body = (await (await fetch(`http://127.0.0.1:${ports[name]}/healthz`)).json()) as {
+        telemetry?: ExportStats
+      }
+      return [name, { queued: 0, exported: 0, failed: 0, dropped: 0, ...body.telemetry }] as const
+    }),
+  )
+  return Object.fromEntries(stats) as Record<ShopService, ExportStats>
+}
+
+/**
+ * Waits (5 s at most) until the services have sent what a load phase left queued: nothing queued and no more spans
+ * exported than at the last look. The export after a phase would otherwise land in the next phase, on another side.
+ * Workers export on each request (flush per request): a short pause is enough there.
+ */
+export async function settle(system: { ports: Record<ShopService, number> }, runtime: Runtime): Promise<void> {
+  if (runtime === 'workers') return Bun.sleep(500)
+  const deadline = Date.now() + 5000
+  let last = -1
+  while (Date.now() < deadline) {
+    const stats = Object.values(await telemetryStats(system.ports))
+    const exported = stats.reduce((sum, { exported, failed }) => sum + exported + failed, 0)
+    if (stats.every(({ queued }) => queued === 0) && exported === last) return
+    last = exported
+    await Bun.sleep(200)
+  }
 }
