@@ -42,34 +42,75 @@ function storeFor(request: IngestRequest): Open {
   return entry
 }
 
-async function ingest(request: IngestRequest): Promise<IngestReply> {
-  const { id } = request
-  let batch: ReturnType<typeof decodeBody>
+type Decoded = { request: IngestRequest; batch: ReturnType<typeof decodeBody> }
+
+/** The request's spans, or the reply that refuses it. */
+function decode(request: IngestRequest): Decoded | IngestReply {
   try {
-    batch = decodeBody(request.encoding, new Uint8Array(request.body))
+    return { request, batch: decodeBody(request.encoding, new Uint8Array(request.body)) }
   } catch (error) {
+    const { id } = request
     if (error instanceof MalformedPayload) return { id, ok: false, kind: 'malformed', message: error.message }
     return { id, ok: false, kind: 'internal', message: String((error as Error)?.stack ?? error) }
   }
+}
+
+/** Stores the spans of requests to one file in one transaction: each request is then all stored or not at all. */
+async function store(group: Decoded[]): Promise<IngestReply[]> {
+  const { path } = group[0]!.request
   try {
-    const entry = storeFor(request)
-    const added = entry.store.insert(batch.spans)
+    const entry = storeFor(group[0]!.request)
+    const added = entry.store.insert(group.flatMap(({ batch }) => batch.spans))
     await entry.limits.afterWrite(added)
   } catch (error) {
     // A connection that failed is opened anew next time (the file may have been replaced or become readable again).
-    open.get(request.path)?.store.close()
-    open.delete(request.path)
-    return { id, ok: false, kind: 'storage', message: String((error as Error)?.message ?? error) }
+    open.get(path)?.store.close()
+    open.delete(path)
+    const message = String((error as Error)?.message ?? error)
+    return group.map(({ request }) => ({ id: request.id, ok: false, kind: 'storage', message }))
   }
-  return { id, ok: true, rejected: batch.rejected, errors: batch.errors }
+  return group.map(({ request, batch }) => ({
+    id: request.id,
+    ok: true,
+    rejected: batch.rejected,
+    errors: batch.errors,
+  }))
 }
 
 declare const self: Worker
 
-// One request at a time, in arrival order: each is its own transaction, answered once committed.
-let queue = Promise.resolve()
+/**
+ * Requests that arrive while a commit runs are stored together in the next one (a group commit: fewer commits and
+ * pages written for the same spans); each is answered once its spans are committed, in arrival order.
+ */
+const inbox: IngestRequest[] = []
+let draining = false
+
 self.onmessage = (event: MessageEvent<IngestRequest>) => {
-  queue = queue.then(async () => postMessage(await ingest(event.data)))
+  inbox.push(event.data)
+  if (draining) return
+  draining = true
+  // A turn later: requests already queued behind this one join its commit.
+  setTimeout(drain, 0)
+}
+
+async function drain(): Promise<void> {
+  while (inbox.length > 0) {
+    const requests = inbox.splice(0)
+    const groups = new Map<string, Decoded[]>()
+    for (const request of requests) {
+      const decoded = decode(request)
+      if (!('request' in decoded)) {
+        postMessage(decoded)
+        continue
+      }
+      const group = groups.get(request.path) ?? []
+      group.push(decoded)
+      groups.set(request.path, group)
+    }
+    for (const group of groups.values()) for (const reply of await store(group)) postMessage(reply)
+  }
+  draining = false
 }
 
 setInterval(() => {

@@ -88,7 +88,7 @@ beforeAll(async () => {
     const response = await postOtlp(collector.app, request(first, 500))
     expect(response.status).toBe(200)
   }
-})
+}, 60_000)
 afterAll(() => collector.close())
 
 const search = (query: { service?: string; tags: Record<string, string>; limit?: number }) =>
