@@ -115,7 +115,8 @@ const context: SectionContext = {
   quick: values.quick,
 }
 const outcomes = new Map<string, Outcome>()
-const seconds: Record<string, number> = {}
+/** Seconds each part took. */
+const partSeconds: Record<string, number> = {}
 
 async function measure(id: string, run: () => Promise<SectionResult>): Promise<void> {
   if (only && !only.has(id)) return
@@ -126,8 +127,8 @@ async function measure(id: string, run: () => Promise<SectionResult>): Promise<v
     context.log(`${id} failed: ${error instanceof Error ? error.stack : error}`)
     outcomes.set(id, { status: 'failed', reason: error instanceof Error ? error.message : String(error) })
   }
-  seconds[id] = Math.round((performance.now() - began) / 1000)
-  context.log(`${id}: ${seconds[id]} s`)
+  partSeconds[id] = Math.round((performance.now() - began) / 1000)
+  context.log(`${id}: ${partSeconds[id]} s`)
 }
 
 const machine = await describeMachine()
@@ -155,13 +156,21 @@ try {
 }
 
 const durationSeconds = Math.round((performance.now() - started) / 1000)
+const loadAverageAtEnd = loadavg()[0]!
 const outputDir = partial ? await mkdtemp(join(tmpdir(), 'bench-')) : root
 const resultsPath = partial ? join(outputDir, 'results.json') : `${root}bench/results.json`
 await Bun.write(join(outputDir, 'BENCHMARKS.md'), report(machine, durationSeconds))
 await Bun.write(
   resultsPath,
   `${JSON.stringify(
-    { machine, durationSeconds, quick: values.quick, partSeconds: seconds, sections: Object.fromEntries(outcomes) },
+    {
+      machine,
+      durationSeconds,
+      loadAverageAtEnd,
+      quick: values.quick,
+      partSeconds,
+      sections: Object.fromEntries(outcomes),
+    },
     null,
     2,
   )}\n`,
@@ -216,13 +225,13 @@ function report(machine: Machine, seconds: number): string {
         ['date', machine.date],
         [
           'seconds per part',
-          Object.entries(seconds)
+          Object.entries(partSeconds)
             .map(([id, spent]) => `${id} ${spent}`)
             .join(', '),
         ],
         [
           'load average (1 min), start → end of the run',
-          `${machine.loadAverage.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
+          `${machine.loadAverage.toFixed(1)} → ${loadAverageAtEnd.toFixed(1)}`,
         ],
       ],
     }),
