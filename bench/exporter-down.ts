@@ -4,7 +4,7 @@ import { startProcesses } from '../test/support/processes.ts'
 import type { SinkProcess } from './otlp-sink.ts'
 import { loadPhase } from './phase.ts'
 import { figure, type Goal, ratio, type SectionContext, type SectionResult } from './section.ts'
-import { restock, SHOP_SERVICES, type ShopService, telemetryStats } from './systems.ts'
+import { removeData, restock, SHOP_SERVICES, type ShopService, telemetryStats } from './systems.ts'
 
 const MiB = 1024 * 1024
 /** A service's memory is flat when its last third's least-squares line rises by no more than this. */
@@ -186,7 +186,12 @@ export async function exporterDown(context: SectionContext, sink: SinkProcess, r
       data: { rate, soakMs, sampleMs, flat: FLAT, scenarios: figures, samples },
     }
   } finally {
-    await Promise.all(shops.map((shop) => shop.stop()))
+    await Promise.all(
+      shops.map(async (shop) => {
+        await shop.stop()
+        await removeData(shop.dataDir)
+      }),
+    )
     hanging.stop()
   }
 }

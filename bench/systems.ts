@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import type { Client } from '@libsql/client'
 import type { ExportStats } from '../shared/telemetry/processor.ts'
 import { type RunningSystem, type Runtime, startSystem } from '../test/support/system.ts'
@@ -31,7 +32,10 @@ export class SystemPool {
     await Promise.all(
       stopping.map(([, system]) =>
         system.then(
-          (running) => running.stop(),
+          async (running) => {
+            await running.stop()
+            await removeData(running.dataDir)
+          },
           () => {},
         ),
       ),
@@ -54,6 +58,11 @@ export class SystemPool {
     await restock(system.database('inventory'))
     return system
   }
+}
+
+/** A system's data folder, once its processes have stopped: a full run would otherwise leave a dozen behind. */
+export function removeData(dataDir: string): Promise<void> {
+  return rm(dataDir, { recursive: true, force: true }).catch(() => {})
 }
 
 /** Stock no load phase can sell out: an order refused for stock (409) is cheaper than a paid one and would flatter. */

@@ -4,7 +4,7 @@
 // and a fresh data folder; `bun bench/floor/index.ts <service>` is one of its processes.
 import { openDatabase } from '../../runtime/database.ts'
 import { freshEnvironment, repositoryRoot, waitUntil } from '../../test/support/environment.ts'
-import { restock } from '../systems.ts'
+import { removeData, restock } from '../systems.ts'
 import { type FloorService, floorHandler } from './services.ts'
 
 const SERVICES: FloorService[] = ['inventory', 'payment', 'order', 'gateway']
@@ -30,6 +30,7 @@ export async function startFloor(): Promise<Floor> {
   const stop = async () => {
     for (const child of children) child.kill('SIGTERM')
     await Promise.all(children.map((child) => child.exited))
+    await removeData(system.dataDir)
   }
   try {
     for (const service of SERVICES) {
