@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api'
 import { bearer, CREDENTIAL_HEADER } from './credential.ts'
 import { deadlineFetch } from './deadline.ts'
 import { AppError, type ErrorBody, type ErrorCode } from './errors.ts'
-import { type Fetch, tracedFetch } from './telemetry/fetch.ts'
+import { type Fetch, outgoingHeaders, tracedFetch } from './telemetry/fetch.ts'
 
 /** How a caller reaches a service: a base URL and the fetch to use (global fetch, or a Worker's service binding). */
 export interface Upstream {
@@ -18,13 +18,14 @@ export function upstreamFetch(tracer: Tracer, base: Fetch, token: string | undef
   return tracedFetch(tracer, deadlineFetch(withCredential(base, token)))
 }
 
-/** Adds the credential header to every call; the header never goes on a span. */
+/** Adds the credential header to every call, on the call's shared copy of its headers; it never goes on a span. */
 function withCredential(base: Fetch, token: string | undefined): Fetch {
   if (!token) return base
+  const credential = bearer(token)
   return (input, init) => {
-    const request = new Request(input, init)
-    request.headers.set(CREDENTIAL_HEADER, bearer(token))
-    return base(request)
+    const headers = outgoingHeaders(input, init)
+    headers.set(CREDENTIAL_HEADER, credential)
+    return base(input, { ...init, headers })
   }
 }
 

@@ -1,7 +1,7 @@
 import { context, createContextKey } from '@opentelemetry/api'
 import { createMiddleware } from 'hono/factory'
 import { AppError } from './errors.ts'
-import type { Fetch } from './telemetry/fetch.ts'
+import { type Fetch, outgoingHeaders } from './telemetry/fetch.ts'
 
 /** The milliseconds a request has left, sent on every downstream call (as gRPC's `grpc-timeout`). */
 export const BUDGET_HEADER = 'x-request-timeout-ms'
@@ -48,16 +48,20 @@ export function withReserve<T>(ms: number, work: () => T): T {
   return context.with(context.active().setValue(DEADLINE, deadline - ms), work)
 }
 
-/** Aborts a call when the request's deadline passes and tells the callee how long it has. */
+/**
+ * Aborts a call when the request's deadline passes and tells the callee how long it has. The header goes on the
+ * call's shared copy of the headers and the signal into `init`: no Request of its own (see `outgoingHeaders`).
+ */
 export function deadlineFetch(base: Fetch): Fetch {
   return async function deadlineFetch(input, init) {
     const left = timeLeft()
     if (left === undefined) return base(input, init)
-    const request = new Request(input, init)
     if (left <= 0) throw new DOMException('the request deadline has passed', 'TimeoutError')
-    const headers = new Headers(request.headers)
+    const headers = outgoingHeaders(input, init)
     headers.set(BUDGET_HEADER, String(Math.floor(left)))
-    return base(new Request(request, { headers, signal: withDeadline(request.signal) }))
+    const timeout = AbortSignal.timeout(left)
+    const given = init?.signal ?? (input instanceof Request ? input.signal : undefined)
+    return base(input, { ...init, headers, signal: given ? AbortSignal.any([given, timeout]) : timeout })
   }
 }
 

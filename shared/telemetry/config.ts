@@ -1,6 +1,6 @@
 import type { SpanLimits } from '@opentelemetry/sdk-trace-base'
 import { type Env, EnvValues, type Warn } from './env-values.ts'
-import type { BatchOptions } from './processor.ts'
+import { BATCH_DEFAULTS, type BatchOptions } from './processor.ts'
 
 export type { Env, Warn } from './env-values.ts'
 
@@ -38,7 +38,8 @@ export interface TelemetryConfig {
   sampler: SamplerName
   /** The ratio of the `traceidratio` samplers (OTEL_TRACES_SAMPLER_ARG). */
   samplerRatio: number
-  batch: Required<BatchOptions>
+  /** OTEL_BSP_*; how many exports may be in flight is the processor's own (no variable says it). */
+  batch: Required<Omit<BatchOptions, 'maxConcurrentExports'>>
   spanLimits: Required<SpanLimits>
 }
 
@@ -141,9 +142,11 @@ function tracesEndpoint(values: EnvValues, warn: Warn): string {
   return fallback
 }
 
-function batchOptions(values: EnvValues, warn: Warn): Required<BatchOptions> {
-  const maxQueueSize = values.integer(['OTEL_BSP_MAX_QUEUE_SIZE'], 2048, { min: 1 })
-  let maxExportBatchSize = values.integer(['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], 512, { min: 1 })
+function batchOptions(values: EnvValues, warn: Warn): TelemetryConfig['batch'] {
+  const maxQueueSize = values.integer(['OTEL_BSP_MAX_QUEUE_SIZE'], BATCH_DEFAULTS.maxQueueSize, { min: 1 })
+  let maxExportBatchSize = values.integer(['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], BATCH_DEFAULTS.maxExportBatchSize, {
+    min: 1,
+  })
   if (maxExportBatchSize > maxQueueSize) {
     warn(
       `OTEL_BSP_MAX_EXPORT_BATCH_SIZE=${maxExportBatchSize} is over OTEL_BSP_MAX_QUEUE_SIZE=${maxQueueSize}; ` +
@@ -154,8 +157,8 @@ function batchOptions(values: EnvValues, warn: Warn): Required<BatchOptions> {
   return {
     // 0 would be the processor's flush-only mode (Workers), where spans leave only on an explicit flush; from the
     // environment it means "do not wait", so the shortest delay.
-    scheduledDelayMillis: Math.max(1, values.integer(['OTEL_BSP_SCHEDULE_DELAY'], 1000)),
-    exportTimeoutMillis: values.integer(['OTEL_BSP_EXPORT_TIMEOUT'], 30_000, { min: 1 }),
+    scheduledDelayMillis: Math.max(1, values.integer(['OTEL_BSP_SCHEDULE_DELAY'], BATCH_DEFAULTS.scheduledDelayMillis)),
+    exportTimeoutMillis: values.integer(['OTEL_BSP_EXPORT_TIMEOUT'], BATCH_DEFAULTS.exportTimeoutMillis, { min: 1 }),
     maxQueueSize,
     maxExportBatchSize,
   }

@@ -1,5 +1,5 @@
 import type { Client, InStatement, Transaction } from '@libsql/client'
-import { type Attributes, SpanKind, type Tracer, trace } from '@opentelemetry/api'
+import { type Attributes, context, SpanKind, type SpanOptions, type Tracer, trace } from '@opentelemetry/api'
 import {
   ATTR_DB_COLLECTION_NAME,
   ATTR_DB_NAMESPACE,
@@ -10,7 +10,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions'
-import { inSpan } from './span.ts'
+import { markError } from './span.ts'
 
 type Statement = InStatement | [string, unknown?]
 
@@ -23,31 +23,78 @@ type Statement = InStatement | [string, unknown?]
  */
 export function tracedDatabase(tracer: Tracer, client: Client, url: string): Client {
   const base = baseAttributes(url)
-  const traced = <T>(statements: Statement[], run: () => Promise<T>): Promise<T> => {
-    if (!trace.getActiveSpan()) return run()
-    const attributes = { ...base, ...queryAttributes(statements) }
-    const name = [attributes[ATTR_DB_OPERATION_NAME], attributes[ATTR_DB_COLLECTION_NAME]].filter(Boolean).join(' ')
-    return inSpan(tracer, name || 'sqlite', { kind: SpanKind.CLIENT, attributes }, run)
+  // Drizzle sends the same few statements over and over: their name and attributes are worked out once each.
+  const described = new Map<string, Description>()
+  const describe = (statements: Statement[]): Description => {
+    const texts = statements.map(sqlOf)
+    const key = texts.length === 1 ? texts[0]! : `${texts.length}\u0000${texts.join('\u0000')}`
+    let description = described.get(key)
+    if (!description) {
+      const attributes = Object.freeze({ ...base, ...queryAttributes(texts) })
+      const name = [attributes[ATTR_DB_OPERATION_NAME], attributes[ATTR_DB_COLLECTION_NAME]].filter(Boolean).join(' ')
+      description = { name: name || 'sqlite', options: { kind: SpanKind.CLIENT, attributes } }
+      if (described.size < DESCRIPTION_CACHE_LIMIT) described.set(key, description)
+    }
+    return description
   }
-  const wrap = <C extends Client | Transaction>(target: C): C =>
-    new Proxy(target, {
+  async function traced<T>(
+    statements: Statement[],
+    target: object,
+    method: (...args: unknown[]) => Promise<T>,
+    ...args: unknown[]
+  ): Promise<T> {
+    const parent = context.active()
+    if (!trace.getSpan(parent)) return method.apply(target, args)
+    const { name, options } = describe(statements)
+    const span = tracer.startSpan(name, options, parent)
+    let result: T
+    try {
+      result = await context.with(trace.setSpan(parent, span), method, target, ...args)
+    } catch (error) {
+      markError(span, error)
+      span.end()
+      throw error
+    }
+    span.end()
+    return result
+  }
+  const wrap = <C extends Client | Transaction>(target: C): C => {
+    // Built once per client or transaction, not on every property read.
+    const execute = (stmt: InStatement | string, args?: unknown) =>
+      traced([stmt], target, target.execute as (...args: unknown[]) => Promise<unknown>, stmt, args)
+    const batch = (stmts: Statement[], mode?: unknown) =>
+      traced(stmts, target, target.batch as (...args: unknown[]) => Promise<unknown>, stmts, mode)
+    const transaction = async (mode?: unknown) => wrap(await (target as Client).transaction(mode as never))
+    const bound = new Map<PropertyKey, unknown>()
+    return new Proxy(target, {
       get(obj, key, receiver) {
+        if (key === 'execute') return execute
+        if (key === 'batch') return batch
+        if (key === 'transaction') return transaction
         const value = Reflect.get(obj, key, receiver)
-        if (key === 'execute') {
-          return (stmt: InStatement | string, args?: unknown) =>
-            traced([stmt], () => (obj.execute as (...args: unknown[]) => Promise<unknown>).call(obj, stmt, args))
+        if (typeof value !== 'function') return value
+        let method = bound.get(key)
+        if (!method) {
+          method = value.bind(obj)
+          bound.set(key, method)
         }
-        if (key === 'batch') {
-          return (stmts: Statement[], mode?: unknown) =>
-            traced(stmts, () => (obj.batch as (...args: unknown[]) => Promise<unknown>).call(obj, stmts, mode))
-        }
-        if (key === 'transaction') {
-          return async (mode?: unknown) => wrap(await (obj as Client).transaction(mode as never))
-        }
-        return typeof value === 'function' ? value.bind(obj) : value
+        return method
       },
     })
+  }
   return wrap(client)
+}
+
+interface Description {
+  name: string
+  options: SpanOptions
+}
+
+/** Distinct statements remembered per database; drizzle's are a few dozen, this only bounds generated SQL. */
+const DESCRIPTION_CACHE_LIMIT = 1000
+
+function sqlOf(statement: Statement): string {
+  return typeof statement === 'string' ? statement : Array.isArray(statement) ? statement[0] : statement.sql
 }
 
 const SECRET_QUERY = /authToken=[^&]*/gi
@@ -77,10 +124,7 @@ function baseAttributes(url: string): Attributes {
 const OPERATION = /^\s*(\w+)/
 const COLLECTION = /\b(?:from|into|update|table)\s+["`]?(\w+)["`]?/i
 
-function queryAttributes(statements: Statement[]): Attributes {
-  const texts = statements.map((statement) =>
-    typeof statement === 'string' ? statement : Array.isArray(statement) ? statement[0] : statement.sql,
-  )
+function queryAttributes(texts: string[]): Attributes {
   if (texts.length !== 1) {
     return {
       [ATTR_DB_OPERATION_NAME]: 'BATCH',
@@ -89,9 +133,10 @@ function queryAttributes(statements: Statement[]): Attributes {
     }
   }
   const text = texts[0]!
-  return {
-    [ATTR_DB_QUERY_TEXT]: text,
-    [ATTR_DB_OPERATION_NAME]: OPERATION.exec(text)?.[1]?.toUpperCase(),
-    [ATTR_DB_COLLECTION_NAME]: COLLECTION.exec(text)?.[1],
-  }
+  const attributes: Attributes = { [ATTR_DB_QUERY_TEXT]: text }
+  const operation = OPERATION.exec(text)?.[1]?.toUpperCase()
+  if (operation) attributes[ATTR_DB_OPERATION_NAME] = operation
+  const collection = COLLECTION.exec(text)?.[1]
+  if (collection) attributes[ATTR_DB_COLLECTION_NAME] = collection
+  return attributes
 }

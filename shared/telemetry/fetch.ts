@@ -1,10 +1,36 @@
-import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions'
-import { methodAttributes, redactedQuery, serverAttributes } from './http-attributes.ts'
+import { addMethodAttributes, addServerAttributes, redactedQuery, spanNameOf } from './http-attributes.ts'
 import { injectContext, injectTraceContext } from './propagation.ts'
-import { endSpanAfter } from './span.ts'
+import { markError } from './span.ts'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
+
+/** Headers of outgoing calls copied by `outgoingHeaders`: the wrappers of the call they belong to may add to them. */
+const callHeaders = new WeakSet<Headers>()
+
+/**
+ * The headers `(input, init)` will be sent with, for a wrapper to add to: the first wrapper of a call copies the
+ * caller's (`init.headers`, which replace a Request's own as `fetch` has it, else the Request's), the wrappers
+ * after it find that copy in `init` and add to it. No wrapper builds a Request: the fetch at the end builds the only
+ * one, and the caller's own headers are never changed.
+ */
+export function outgoingHeaders(input: Request | string | URL, init: RequestInit | undefined): Headers {
+  const given = init?.headers
+  if (given instanceof Headers && callHeaders.has(given)) return given
+  const headers = new Headers(given ?? (input instanceof Request ? input.headers : undefined))
+  callHeaders.add(headers)
+  return headers
+}
+
+/** The method `fetch` will send: the six it normalizes upper-cased (`post` → `POST`), any other as given. */
+export function outgoingMethod(input: Request | string | URL, init: RequestInit | undefined): string {
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+  const upper = method.toUpperCase()
+  return NORMALIZED_METHODS.has(upper) ? upper : method
+}
+
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'])
 
 /**
  * Wraps any fetch (global fetch, a Worker's service binding) so each call is a CLIENT span whose context travels
@@ -15,30 +41,33 @@ export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promi
 export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = {}): Fetch {
   const inject = external ? injectTraceContext : injectContext
   return async function tracedFetch(input, init) {
-    const request = new Request(input, init)
-    const url = new URL(request.url)
-    const method = methodAttributes(request.method)
+    const url = new URL(input instanceof Request ? input.url : input)
+    const method = outgoingMethod(input, init)
     const query = redactedQuery(url)
-    const span = tracer.startSpan(method.spanName, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        ...method.attributes,
-        // Credentials in the URL are left out, and the query's values: they may be what a trace should not keep.
-        // (`network.protocol.version` is left out: fetch does not say which HTTP version it negotiated.)
-        [ATTR_URL_FULL]: `${url.origin}${url.pathname}${query ? `?${query}` : ''}`,
-        ...serverAttributes(url),
-      },
-    })
-    const headers = new Headers(request.headers)
-    inject(headers, trace.setSpan(context.active(), span))
-    return endSpanAfter(span, async () => {
-      const response = await base(new Request(request, { headers }))
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status)
-      if (response.status >= 400) {
-        span.setAttribute(ATTR_ERROR_TYPE, String(response.status))
-        span.setStatus({ code: SpanStatusCode.ERROR })
-      }
-      return response
-    })
+    const attributes: Attributes = {}
+    addMethodAttributes(attributes, method)
+    // Credentials in the URL are left out, and the query's values: they may be what a trace should not keep.
+    // (`network.protocol.version` is left out: fetch does not say which HTTP version it negotiated.)
+    attributes[ATTR_URL_FULL] = `${url.origin}${url.pathname}${query ? `?${query}` : ''}`
+    addServerAttributes(attributes, url)
+    const parent = context.active()
+    const span = tracer.startSpan(spanNameOf(method), { kind: SpanKind.CLIENT, attributes }, parent)
+    const headers = outgoingHeaders(input, init)
+    inject(headers, trace.setSpan(parent, span))
+    let response: Response
+    try {
+      response = await base(input, { ...init, headers })
+    } catch (error) {
+      markError(span, error)
+      span.end()
+      throw error
+    }
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status)
+    if (response.status >= 400) {
+      span.setAttribute(ATTR_ERROR_TYPE, String(response.status))
+      span.setStatus({ code: SpanStatusCode.ERROR })
+    }
+    span.end()
+    return response
   }
 }

@@ -21,12 +21,10 @@ import {
   HTTP_REQUEST_METHOD_VALUE_TRACE,
 } from '@opentelemetry/semantic-conventions'
 
-/** `server.address` and `server.port` of a URL, the port made explicit as the HTTP conventions ask. */
-export function serverAttributes(url: URL): Attributes {
-  return {
-    [ATTR_SERVER_ADDRESS]: url.hostname,
-    [ATTR_SERVER_PORT]: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-  }
+/** Adds `server.address` and `server.port` of a URL, the port made explicit as the HTTP conventions ask. */
+export function addServerAttributes(attributes: Attributes, url: URL): void {
+  attributes[ATTR_SERVER_ADDRESS] = url.hostname
+  attributes[ATTR_SERVER_PORT] = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
 }
 
 const KNOWN_METHODS = new Set<string>([
@@ -42,19 +40,22 @@ const KNOWN_METHODS = new Set<string>([
 ])
 
 /**
- * `http.request.method` and the span name's first word. A method the conventions do not know (they are case
- * sensitive: `get` is unknown too) is `_OTHER`, with the method as sent in `http.request.method_original`, and the
- * span is named `HTTP`: any client can make up methods, and each would otherwise be a span name of its own.
+ * Adds `http.request.method`. A method the conventions do not know (they are case sensitive: `get` is unknown too)
+ * is `_OTHER`, with the method as sent in `http.request.method_original`; such a span is named `HTTP` (`spanNameOf`):
+ * any client can make up methods, and each would otherwise be a span name of its own.
  */
-export function methodAttributes(method: string): { spanName: string; attributes: Attributes } {
-  if (KNOWN_METHODS.has(method)) return { spanName: method, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }
-  return {
-    spanName: 'HTTP',
-    attributes: {
-      [ATTR_HTTP_REQUEST_METHOD]: HTTP_REQUEST_METHOD_VALUE_OTHER,
-      [ATTR_HTTP_REQUEST_METHOD_ORIGINAL]: method,
-    },
+export function addMethodAttributes(attributes: Attributes, method: string): void {
+  if (KNOWN_METHODS.has(method)) {
+    attributes[ATTR_HTTP_REQUEST_METHOD] = method
+  } else {
+    attributes[ATTR_HTTP_REQUEST_METHOD] = HTTP_REQUEST_METHOD_VALUE_OTHER
+    attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
   }
+}
+
+/** The span name's first word for a method: the method if the conventions know it, else `HTTP`. */
+export function spanNameOf(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'HTTP'
 }
 
 /**
@@ -74,7 +75,7 @@ export function redactedQuery(url: URL): string | undefined {
 }
 
 /**
- * The client's address and the connection's peer, as the HTTP server conventions ask:
+ * Adds the client's address and the connection's peer, as the HTTP server conventions ask:
  * - `client.address`: the original client, from `Forwarded: for=` or else `X-Forwarded-For` (the first hop, as a
  *   proxy appends), else the connection's peer. These headers are whatever the caller sent unless a proxy in front
  *   sets them: the attribute is a hint, never an identity.
@@ -83,37 +84,37 @@ export function redactedQuery(url: URL): string | undefined {
  *   `server.requestIP(request)`) and Deno (`Deno.serve`'s `info.remoteAddr`). On Workers there is no socket:
  *   Cloudflare puts the client address in `CF-Connecting-IP`, which is used when nothing else says.
  */
-export function clientAttributes(request: Request, runtimeArgument: unknown): Attributes {
+export function addClientAttributes(attributes: Attributes, request: Request, runtimeArgument: unknown): void {
   const peer = connectionPeer(request, runtimeArgument)
-  const forwarded = forwardedFor(request.headers.get('forwarded')) ?? firstValue(request.headers.get('x-forwarded-for'))
-  const attributes: Attributes = {}
+  const headers = request.headers
+  const forwarded = forwardedFor(headers.get('forwarded')) ?? firstValue(headers.get('x-forwarded-for'))
   if (forwarded) attributes[ATTR_CLIENT_ADDRESS] = forwarded
   else if (peer) {
     attributes[ATTR_CLIENT_ADDRESS] = peer.address
     attributes[ATTR_CLIENT_PORT] = peer.port
   } else {
-    const cloudflare = firstValue(request.headers.get('cf-connecting-ip'))
+    const cloudflare = firstValue(headers.get('cf-connecting-ip'))
     if (cloudflare) attributes[ATTR_CLIENT_ADDRESS] = cloudflare
   }
   if (peer) {
     attributes[ATTR_NETWORK_PEER_ADDRESS] = peer.address
     attributes[ATTR_NETWORK_PEER_PORT] = peer.port
   }
-  return attributes
 }
 
 /**
  * `network.protocol.version` of the request, where the runtime says it: workerd gives `request.cf.httpProtocol`
  * (`HTTP/2` → `2`); Bun's server speaks HTTP/1.1 only over plain HTTP (no h2c), so that is known too. Deno accepts
  * h2c and HTTP/1.1 on one port and tells a handler neither: there the attribute is left out rather than guessed.
+ * Added to `attributes`.
  */
-export function protocolAttributes(request: Request, runtimeArgument: unknown): Attributes {
+export function addProtocolAttributes(attributes: Attributes, request: Request, runtimeArgument: unknown): void {
   const cf = (request as { cf?: { httpProtocol?: unknown } }).cf
   if (typeof cf?.httpProtocol === 'string' && /^HTTP\/[\d.]+$/i.test(cf.httpProtocol)) {
-    return { [ATTR_NETWORK_PROTOCOL_VERSION]: cf.httpProtocol.slice(5) }
+    attributes[ATTR_NETWORK_PROTOCOL_VERSION] = cf.httpProtocol.slice(5)
+  } else if (isBunServer(runtimeArgument) && request.url.startsWith('http:')) {
+    attributes[ATTR_NETWORK_PROTOCOL_VERSION] = '1.1'
   }
-  if (isBunServer(runtimeArgument) && request.url.startsWith('http:')) return { [ATTR_NETWORK_PROTOCOL_VERSION]: '1.1' }
-  return {}
 }
 
 interface Peer {

@@ -1,4 +1,12 @@
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  context,
+  isSpanContextValid,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -11,11 +19,12 @@ import {
 import { createMiddleware } from 'hono/factory'
 import { routePath } from 'hono/route'
 import {
-  clientAttributes,
-  methodAttributes,
-  protocolAttributes,
+  addClientAttributes,
+  addMethodAttributes,
+  addProtocolAttributes,
+  addServerAttributes,
   redactedQuery,
-  serverAttributes,
+  spanNameOf,
 } from './http-attributes.ts'
 import { extractContext } from './propagation.ts'
 import { errorType } from './span.ts'
@@ -46,28 +55,24 @@ export function isHealthCheck(request: Request): boolean {
  */
 export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthCheck }: HttpTracingOptions) =>
   createMiddleware(async function httpTracing(c, next) {
-    if (ignore(c.req.raw)) return next()
-    const url = new URL(c.req.url)
-    const parent = extractContext(c.req.raw.headers)
-    const method = methodAttributes(c.req.method)
-    const span = tracer.startSpan(
-      method.spanName,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          ...method.attributes,
-          [ATTR_URL_PATH]: url.pathname,
-          [ATTR_URL_QUERY]: redactedQuery(url),
-          [ATTR_URL_SCHEME]: url.protocol.replace(':', ''),
-          ...serverAttributes(url),
-          // `c.env` is what the runtime passed `fetch` besides the request: Bun's server, Deno's connection info.
-          ...clientAttributes(c.req.raw, c.env),
-          ...protocolAttributes(c.req.raw, c.env),
-          [ATTR_USER_AGENT_ORIGINAL]: c.req.header('user-agent'),
-        },
-      },
-      parent,
-    )
+    const request = c.req.raw
+    if (ignore(request)) return next()
+    const url = new URL(request.url)
+    const parent = extractContext(request.headers)
+    const method = request.method
+    // One attributes object, filled in place: no object per group of attributes.
+    const attributes: Attributes = {}
+    addMethodAttributes(attributes, method)
+    attributes[ATTR_URL_PATH] = url.pathname
+    attributes[ATTR_URL_QUERY] = redactedQuery(url)
+    attributes[ATTR_URL_SCHEME] = url.protocol.slice(0, -1)
+    addServerAttributes(attributes, url)
+    // `c.env` is what the runtime passed `fetch` besides the request: Bun's server, Deno's connection info.
+    addClientAttributes(attributes, request, c.env)
+    addProtocolAttributes(attributes, request, c.env)
+    attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers.get('user-agent') ?? undefined
+    const spanName = spanNameOf(method)
+    const span = tracer.startSpan(spanName, { kind: SpanKind.SERVER, attributes }, parent)
     // An error escapes only from an app without `onError`; it is still a 500 with its route on the span.
     let escaped: Error | undefined
     try {
@@ -78,7 +83,7 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
     const route = routePath(c, -1)
     if (route && route !== '/*' && route !== '*') {
       span.setAttribute(ATTR_HTTP_ROUTE, route)
-      span.updateName(`${method.spanName} ${route}`)
+      span.updateName(`${spanName} ${route}`)
     }
     const status = escaped ? 500 : c.res.status
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
@@ -89,7 +94,9 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
       span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
     }
     const spanContext = span.spanContext()
-    if (!escaped && traceIdHeader && isSpanContextValid(spanContext)) setHeader(c, 'X-Trace-Id', spanContext.traceId)
+    // A recording span's ids are valid by construction; only a non-recording one (tracing off) needs checking.
+    if (!escaped && traceIdHeader && (span.isRecording() || isSpanContextValid(spanContext)))
+      setHeader(c, 'X-Trace-Id', spanContext.traceId)
     span.end()
     if (escaped) throw escaped
   })

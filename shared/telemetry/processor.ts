@@ -3,7 +3,7 @@ import { ExportResultCode } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 
 export interface BatchOptions {
-  /** Spans held at most; beyond it new spans are dropped and counted, never blocking the request. */
+  /** Spans waiting at most; beyond it new spans are dropped and counted, never blocking the request. */
   maxQueueSize?: number
   maxExportBatchSize?: number
   /** Delay before a partial batch is sent; 0 sends only on `forceFlush` (Workers flush after every request). */
@@ -13,7 +13,24 @@ export interface BatchOptions {
    * exporter that never answers cannot hold every later batch.
    */
   exportTimeoutMillis?: number
+  /**
+   * Exports in flight at most. A second one starts only when a full batch waits while the first is still out (a
+   * burst, a slow collector); spans held are then at most `maxQueueSize` waiting plus this many batches in flight.
+   */
+  maxConcurrentExports?: number
 }
+
+/**
+ * The defaults when no OTEL_BSP_* variable says otherwise. The spec's queue of 2048 is less than one burst of 200
+ * orders makes in the order service alone (about 20 spans an order): the queue here holds four such bursts.
+ */
+export const BATCH_DEFAULTS = {
+  maxQueueSize: 8192,
+  maxExportBatchSize: 512,
+  scheduledDelayMillis: 1000,
+  exportTimeoutMillis: 30_000,
+  maxConcurrentExports: 4,
+} as const satisfies Required<BatchOptions>
 
 export interface ExportStats {
   queued: number
@@ -24,16 +41,19 @@ export interface ExportStats {
 
 /**
  * A batch span processor with a bounded queue that counts what it drops. The SDK's BatchSpanProcessor drops too,
- * but keeps the count private and depends on timers, which do not run after a Worker has answered; here the
- * timer is optional (flush-only mode) and `forceFlush` sends everything queued.
+ * but keeps the count private, sends one batch at a time and depends on timers, which do not run after a Worker has
+ * answered; here a full batch leaves at once, a backlog is sent over several exports at a time, and the timer is
+ * optional (flush-only mode) with `forceFlush` sending everything queued.
  */
 export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly maxQueueSize: number
   private readonly maxExportBatchSize: number
   private readonly scheduledDelayMillis: number
   private readonly exportTimeoutMillis: number
+  private readonly maxConcurrentExports: number
   private queue: ReadableSpan[] = []
-  private draining: Promise<void> | undefined
+  /** Export loops running, each sending batches while spans wait: at most `maxConcurrentExports`. */
+  private readonly lanes = new Set<Promise<void>>()
   private timer: ReturnType<typeof setTimeout> | undefined
   private readonly counts = { exported: 0, failed: 0, dropped: 0 }
 
@@ -41,10 +61,11 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     private readonly exporter: SpanExporter,
     options: BatchOptions = {},
   ) {
-    this.maxQueueSize = options.maxQueueSize ?? 2048
-    this.maxExportBatchSize = options.maxExportBatchSize ?? 512
-    this.scheduledDelayMillis = options.scheduledDelayMillis ?? 1000
-    this.exportTimeoutMillis = options.exportTimeoutMillis ?? 30_000
+    this.maxQueueSize = options.maxQueueSize ?? BATCH_DEFAULTS.maxQueueSize
+    this.maxExportBatchSize = options.maxExportBatchSize ?? BATCH_DEFAULTS.maxExportBatchSize
+    this.scheduledDelayMillis = options.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis
+    this.exportTimeoutMillis = options.exportTimeoutMillis ?? BATCH_DEFAULTS.exportTimeoutMillis
+    this.maxConcurrentExports = Math.max(1, options.maxConcurrentExports ?? BATCH_DEFAULTS.maxConcurrentExports)
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -57,8 +78,9 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     }
     this.queue.push(span)
     if (this.flushOnly) return
-    if (this.queue.length >= this.maxExportBatchSize) void this.drain()
-    else this.schedule()
+    // A full batch goes now, on a new lane if every running one is busy with an export of its own.
+    if (this.queue.length >= this.maxExportBatchSize) this.startLane()
+    else if (this.lanes.size === 0) this.schedule()
   }
 
   stats(): ExportStats {
@@ -85,26 +107,56 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   private schedule(): void {
     if (this.timer) return
-    this.timer = unref(setTimeout(() => void this.drain(), this.scheduledDelayMillis))
+    this.timer = unref(
+      setTimeout(() => {
+        this.timer = undefined
+        if (this.lanes.size === 0) this.startLane()
+      }, this.scheduledDelayMillis),
+    )
   }
 
-  /** One drain at a time: batches go out in order and a slow collector cannot pile up concurrent exports. */
-  private drain(): Promise<void> {
+  /** Sends everything queued, with as many lanes as allowed, and settles once every export in flight has. */
+  private async drain(): Promise<void> {
     clearTimeout(this.timer)
     this.timer = undefined
-    this.draining ??= this.exportQueued().finally(() => {
-      this.draining = undefined
-    })
-    return this.draining
+    while (this.queue.length > 0 || this.lanes.size > 0) {
+      while (this.queue.length > 0 && this.lanes.size < this.maxConcurrentExports) this.startLane()
+      await Promise.all(this.lanes)
+    }
   }
 
+  private startLane(): void {
+    if (this.lanes.size >= this.maxConcurrentExports) return
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const lane: Promise<void> = this.lane().finally(() => {
+      this.lanes.delete(lane)
+      // What is left is less than a batch: it waits for the delay, as any partial batch does.
+      if (this.queue.length > 0 && this.lanes.size === 0) this.schedule()
+    })
+    this.lanes.add(lane)
+  }
+
+  /**
+   * Exports the batch at the head of the queue (full, or partial once the delay has passed), then goes on while
+   * full batches wait. It does not chase the few spans that came in during an export: under steady load that would
+   * be an export of a handful of spans after every answer instead of one of a batch or a delay's worth.
+   */
+  private async lane(): Promise<void> {
+    do await this.exportAndCount(this.queue.splice(0, this.maxExportBatchSize))
+    while (this.queue.length >= this.maxExportBatchSize)
+  }
+
+  /** Takes batches off the queue and exports them one after another until it is empty. */
   private async exportQueued(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxExportBatchSize)
-      const result = await this.exportBatch(batch)
-      if (result.code === ExportResultCode.SUCCESS) this.counts.exported += batch.length
-      else this.counts.failed += batch.length
-    }
+    while (this.queue.length > 0) await this.exportAndCount(this.queue.splice(0, this.maxExportBatchSize))
+  }
+
+  private async exportAndCount(batch: ReadableSpan[]): Promise<void> {
+    if (batch.length === 0) return
+    const result = await this.exportBatch(batch)
+    if (result.code === ExportResultCode.SUCCESS) this.counts.exported += batch.length
+    else this.counts.failed += batch.length
   }
 
   /** The exporter's answer, or FAILED once the export timeout has passed without one. */

@@ -1,6 +1,6 @@
 import { ProxyTracerProvider, type Tracer } from '@opentelemetry/api'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { type Env, readTelemetryConfig, type TelemetryConfig, type Warn } from './config.ts'
 import { ConsoleSpanExporter } from './console-exporter.ts'
 import { installContextManager } from './context.ts'
@@ -8,6 +8,7 @@ import { OtlpFetchExporter, type OtlpFetchExporterOptions } from './exporter.ts'
 import { FanOutSpanExporter } from './fan-out-exporter.ts'
 import { type BatchOptions, BoundedBatchSpanProcessor, type ExportStats } from './processor.ts'
 import { samplerFromConfig } from './sampler.ts'
+import { LeanTracer } from './tracer.ts'
 
 export interface Telemetry {
   /** The tracer of this service; services open spans for their own work with it and never touch the SDK. */
@@ -49,7 +50,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const exporter = spanExporter(config, options, warn)
   // OTEL_TRACES_EXPORTER=none: spans are still made and sampled (trace ids, propagation), then go nowhere.
   const processor = exporter && new BoundedBatchSpanProcessor(exporter, { ...config.batch, ...options.batch })
-  const provider = new BasicTracerProvider({
+  // The SDK's provider and tracer, less their cost a span: see tracer.ts.
+  const tracer = new LeanTracer({
     resource: resourceFromAttributes({
       ...options.resource,
       ...config.resourceAttributes,
@@ -57,15 +59,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       'telemetry.sdk.language': 'webjs',
       'telemetry.sdk.name': 'opentelemetry',
     }),
+    scope: { name: config.serviceName, version: undefined, schemaUrl: undefined },
     sampler: samplerFromConfig(config.sampler, config.samplerRatio),
-    // Every limit given, so the SDK never falls back to reading process.env itself (Workers have none).
+    // Every limit given, so nothing falls back to reading process.env (Workers have none).
     spanLimits: config.spanLimits,
-    spanProcessors: processor ? [processor] : [],
+    processor,
   })
   return {
-    tracer: provider.getTracer(config.serviceName),
-    flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    tracer,
+    flush: async () => processor?.forceFlush(),
+    shutdown: async () => processor?.shutdown(),
     stats: () => processor?.stats() ?? EMPTY_STATS,
   }
 }

@@ -73,12 +73,80 @@ describe('bounded batch processor', () => {
       scheduledDelayMillis: 60_000,
     })
     for (const span of spans(10)) processor.onEnd(span)
-    // The first full batch went out from inside onEnd; the drain it started sends the rest as they fill up.
-    expect(target.batches[0]).toHaveLength(4)
+    // Each full batch went out from inside onEnd; the partial one left waits for the delay, as any partial batch.
+    expect(target.batches.map((batch) => batch.length)).toEqual([4, 4])
+    await target.exported(8)
+    expect(processor.stats()).toMatchObject({ exported: 8, queued: 2 })
+    // Once both lanes are done, the delay's timer is the only one left.
+    await waitFor(() => jest.getTimerCount() === 1)
+    jest.advanceTimersByTime(60_000)
     await target.exported(10)
     expect(processor.stats()).toMatchObject({ exported: 10, queued: 0 })
     expect(target.batches.map((batch) => batch.length)).toEqual([4, 4, 2])
     expect(target.batches.flat()).toEqual(Array.from({ length: 10 }, (_, i) => `span-${i}`))
+  })
+
+  test('a backlog goes out over several exports in flight, never more than maxConcurrentExports', async () => {
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, {
+      maxQueueSize: 100,
+      maxExportBatchSize: 4,
+      scheduledDelayMillis: 60_000,
+      maxConcurrentExports: 2,
+    })
+    for (const span of spans(16)) processor.onEnd(span)
+    // Two exports out and unanswered (a slow collector); the next two full batches wait in the queue, bounded.
+    expect(target.batches).toHaveLength(2)
+    expect(processor.stats()).toMatchObject({ queued: 8, dropped: 0 })
+    // An answer frees its lane, which takes the next full batch at once.
+    target.answer(0)
+    await waitFor(() => target.batches.length === 3)
+    target.answer(1)
+    await waitFor(() => target.batches.length === 4)
+    target.answer(2)
+    target.answer(3)
+    await target.exported(16)
+    expect(processor.stats()).toEqual({ queued: 0, exported: 16, failed: 0, dropped: 0 })
+    expect(target.batches.flat()).toEqual(Array.from({ length: 16 }, (_, i) => `span-${i}`))
+  })
+
+  test('a burst of 200 orders (about 20 spans each in one service) is not dropped with the default queue', async () => {
+    // The collector answers nothing until the burst is over: everything the burst makes must fit.
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter)
+    for (const span of spans(200 * 20)) processor.onEnd(span)
+    // Four full batches in flight, the rest waiting: nothing dropped, and the queue holds less than its bound.
+    expect(target.batches).toHaveLength(4)
+    expect(processor.stats()).toMatchObject({ queued: 4000 - 4 * 512, dropped: 0 })
+    let answered = 0
+    const flushed = processor.forceFlush()
+    await waitFor(() => {
+      while (answered < target.batches.length) target.answer(answered++)
+      return processor.stats().exported === 4000
+    }, 1000)
+    await flushed
+    expect(processor.stats()).toEqual({ queued: 0, exported: 4000, failed: 0, dropped: 0 })
+  })
+
+  test('forceFlush sends the partial batch and waits for every export in flight', async () => {
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, {
+      maxExportBatchSize: 4,
+      scheduledDelayMillis: 60_000,
+    })
+    for (const span of spans(6)) processor.onEnd(span)
+    let flushed = false
+    const flush = processor.forceFlush().then(() => {
+      flushed = true
+    })
+    await waitFor(() => target.batches.length === 2)
+    target.answer(1)
+    await Promise.resolve()
+    expect(flushed).toBe(false)
+    target.answer(0)
+    await flush
+    expect(processor.stats()).toEqual({ queued: 0, exported: 6, failed: 0, dropped: 0 })
+    expect(jest.getTimerCount()).toBe(0)
   })
 
   test('in flush-only mode (Workers) spans leave only on forceFlush, each flush exporting what is queued then', async () => {
@@ -154,7 +222,7 @@ describe('bounded batch processor', () => {
 })
 
 /** Lets promise callbacks run until `done` holds (fake timers leave microtasks alone). */
-async function waitFor(done: () => boolean) {
-  for (let i = 0; i < 100 && !done(); i++) await Promise.resolve()
+async function waitFor(done: () => boolean, ticks = 100) {
+  for (let i = 0; i < ticks && !done(); i++) await Promise.resolve()
   expect(done()).toBe(true)
 }

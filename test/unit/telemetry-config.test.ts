@@ -30,7 +30,7 @@ function warnsOnce(env: Env, variable: string) {
 }
 
 describe('defaults', () => {
-  test('no variables: the spec defaults, without a warning', () => {
+  test('no variables: the spec defaults (but a queue of 8192, not 2048: a burst of orders), without a warning', () => {
     expect(clean({})).toEqual({
       disabled: false,
       serviceName: 'order',
@@ -45,7 +45,7 @@ describe('defaults', () => {
       },
       sampler: 'parentbased_always_on',
       samplerRatio: 1,
-      batch: { scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000, maxQueueSize: 2048, maxExportBatchSize: 512 },
+      batch: { scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000, maxQueueSize: 8192, maxExportBatchSize: 512 },
       spanLimits: {
         attributeValueLengthLimit: Number.POSITIVE_INFINITY,
         attributeCountLimit: 128,
