@@ -58,8 +58,13 @@ describe('mapConcurrent', () => {
 
   test("an abort of the caller's signal stops it with a CancelledError", async () => {
     const controller = new AbortController()
-    setTimeout(() => controller.abort(new Error('client went away')), 20)
-    const pending = mapConcurrent([1, 2, 3, 4], 2, (_, __, signal) => sleep(5_000, signal), controller.signal)
+    // The caller goes away once both workers are busy, not after some time.
+    let started = 0
+    const work = (_: number, __: number, signal: AbortSignal) => {
+      if (++started === 2) queueMicrotask(() => controller.abort(new Error('client went away')))
+      return sleep(5_000, signal)
+    }
+    const pending = mapConcurrent([1, 2, 3, 4], 2, work, controller.signal)
     const error = await pending.catch((error: unknown) => error)
     expect(error).toBeInstanceOf(CancelledError)
     expect((error as Error).message).toBe('cancelled: client went away')
