@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,13 +13,20 @@ setDefaultTimeout(60_000)
 
 // The gateway on Bun, order on workerd (alone in its `wrangler dev`, so it reaches inventory and payment over HTTP
 // at their `*_URL` instead of service bindings), inventory and payment on Deno, all databases on local sqld.
+/** The `name: command` line of a service in Procfile.deno, so the permissions are those `bun run dev` gives it. */
+function denoLine(name: string): string {
+  return readFileSync(new URL('../../Procfile.deno', import.meta.url), 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(`${name}:`))!
+}
+
 const procfile = `
 sqld: bun scripts/sqld.ts
 release: bun scripts/migrate.ts
 gateway: bun services/gateway/bun.ts
 order: env INVENTORY_URL=http://127.0.0.1:$INVENTORY_PORT PAYMENT_URL=http://127.0.0.1:$PAYMENT_PORT CLOUDFLARE_INCLUDE_PROCESS_ENV=true WRANGLER_SEND_METRICS=false wrangler dev --ip 127.0.0.1 --port $ORDER_PORT --log-level warn -c wrangler/order.toml
-inventory: deno task --quiet inventory
-payment: deno task --quiet payment
+${denoLine('inventory')}
+${denoLine('payment')}
 `
 
 describe('one trace across runtimes: gateway on Bun, order on workerd, inventory and payment on Deno', () => {
