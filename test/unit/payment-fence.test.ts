@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { SimulatedProvider } from '../../services/payment/provider.ts'
 import { createPaymentService } from '../../services/payment/service.ts'
+import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { auditShop, stockOf } from '../support/audit.ts'
 import { deferred } from '../support/barrier.ts'
 import { waitUntil } from '../support/environment.ts'
@@ -49,6 +50,21 @@ function heldProvider(behave: { afterCharge?: (attempt: number) => void; refundF
   }
 }
 
+/**
+ * The order's deadline passing while the provider is charging: the order stops waiting (a TimeoutError), the charge
+ * goes on; `charge()` is its answer, once the provider gives it.
+ */
+function gaveUpWhileCharging(provider: { charging: Promise<void> }) {
+  let charge: Promise<Response> | undefined
+  const interpose: (next: Fetch) => Fetch = (next) => async (input, init) => {
+    if (!isCharge(input, init)) return next(input, init)
+    charge = next(input, init)
+    await provider.charging
+    throw timedOut()
+  }
+  return { interpose, charge: () => charge }
+}
+
 /** What the customer was charged and not given back, by the provider's own ledger. */
 const moneyHeld = (ledger: { charged: string[]; refunded: string[] }) =>
   ledger.charged.filter((reference) => !ledger.refunded.includes(reference))
@@ -66,18 +82,10 @@ async function paymentOf(shop: InProcessShop, userId: string) {
 describe('no charge without a paid order: the fence between order and payment', () => {
   test('a charge the provider completes after the order gave up is refunded, and the order stays cancelled', async () => {
     const provider = heldProvider()
-    let lateCharge: Promise<Response> | undefined
+    const late = gaveUpWhileCharging(provider)
     const shop = await inProcessShop({
       services: { payment: provider.service },
-      interpose: {
-        // The order's deadline passes while the provider is charging: it stops waiting, the charge goes on.
-        payment: (next) => async (input, init) => {
-          if (!isCharge(input, init)) return next(input, init)
-          lateCharge = next(input, init)
-          await provider.charging
-          throw timedOut()
-        },
-      },
+      interpose: { payment: late.interpose },
     })
     const initial = await stockOf(shop.databases.inventory)
     const response = await shop.placeOrder({ userId: 'u-late', items: [mouse] })
@@ -87,9 +95,9 @@ describe('no charge without a paid order: the fence between order and payment', 
     expect((await paymentOf(shop, 'u-late')).payment).toMatchObject({ status: 'voided' })
 
     provider.release()
-    const late = await lateCharge!
-    expect(late.status).toBe(409)
-    expect((await late.json()).error.code).toBe('payment_voided')
+    const answer = await late.charge()!
+    expect(answer.status).toBe(409)
+    expect((await answer.json()).error.code).toBe('payment_voided')
     const { order, payment } = await paymentOf(shop, 'u-late')
     expect(order.status).toBe('cancelled')
     expect(payment).toMatchObject({ status: 'refunded', attempts: 1 })
@@ -149,21 +157,14 @@ describe('no charge without a paid order: the fence between order and payment', 
   test('a refund that fails is tried again by the reconciliation until the money is back', async () => {
     let refundDown = true
     const provider = heldProvider({ refundFails: () => refundDown })
-    let lateCharge: Promise<Response> | undefined
+    const late = gaveUpWhileCharging(provider)
     const shop = await inProcessShop({
       services: { payment: provider.service },
-      interpose: {
-        payment: (next) => async (input, init) => {
-          if (!isCharge(input, init)) return next(input, init)
-          lateCharge = next(input, init)
-          await provider.charging
-          throw timedOut()
-        },
-      },
+      interpose: { payment: late.interpose },
     })
     expect((await shop.placeOrder({ userId: 'u-refund', items: [mouse] })).status).toBe(504)
     provider.release()
-    expect((await lateCharge!).status).toBe(409)
+    expect((await late.charge()!).status).toBe(409)
     // Charged after the void, and the refund failed: the payment stays voided, not reconciled, money still held.
     expect((await paymentOf(shop, 'u-refund')).payment).toMatchObject({ status: 'voided', reconciled_at: null })
     expect(moneyHeld(provider.ledger)).toHaveLength(1)
