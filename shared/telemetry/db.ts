@@ -26,11 +26,13 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
   // Drizzle sends the same few statements over and over: their name and attributes are worked out once each.
   const described = new Map<string, Description>()
   const describe = (statements: Statement[]): Description => {
-    const texts = statements.map(sqlOf)
-    const key = texts.length === 1 ? texts[0]! : `${texts.length}\u0000${texts.join('\u0000')}`
+    const key =
+      statements.length === 1
+        ? sqlOf(statements[0]!)
+        : `${statements.length}\u0000${statements.map(sqlOf).join('\u0000')}`
     let description = described.get(key)
     if (!description) {
-      const attributes = Object.freeze({ ...base, ...queryAttributes(texts) })
+      const attributes = Object.freeze({ ...base, ...queryAttributes(statements.map(sqlOf)) })
       const name = [attributes[ATTR_DB_OPERATION_NAME], attributes[ATTR_DB_COLLECTION_NAME]].filter(Boolean).join(' ')
       description = { name: name || 'sqlite', options: { kind: SpanKind.CLIENT, attributes } }
       if (described.size < DESCRIPTION_CACHE_LIMIT) described.set(key, description)
@@ -47,9 +49,11 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
     if (!trace.getSpan(parent)) return method.apply(target, args)
     const { name, options } = describe(statements)
     const span = tracer.startSpan(name, options, parent)
+    // The statement runs in its caller's context: nothing inside the driver makes spans, so making this one active
+    // (a context copy and an AsyncLocalStorage frame a statement) would change nothing but the cost.
     let result: T
     try {
-      result = await context.with(trace.setSpan(parent, span), method, target, ...args)
+      result = await method.apply(target, args)
     } catch (error) {
       markError(span, error)
       span.end()

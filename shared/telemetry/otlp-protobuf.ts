@@ -61,7 +61,7 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
   const start = w.begin(2)
   const context = span.spanContext()
   const parent = span.parentSpanContext
-  w.hexField(1, context.traceId)
+  w.traceIdField(context.traceId)
   w.hexField(2, context.spanId)
   const traceState = context.traceState?.serialize()
   if (traceState) w.stringField(3, traceState)
@@ -167,6 +167,8 @@ const textEncoder = new TextEncoder()
 class Writer {
   buffer: Uint8Array
   pos = 0
+  private lastTraceId = ''
+  private lastTraceIdBytes = new Uint8Array(0)
 
   constructor(size: number) {
     this.buffer = new Uint8Array(size)
@@ -346,6 +348,16 @@ class Writer {
       buffer[pos++] = ((high < 128 ? HEX[high]! : hexValue(high)) << 4) | (low < 128 ? HEX[low]! : hexValue(low))
     }
     this.pos = pos
+  }
+
+  /** A span's trace id (field 1): the spans of a batch come a trace at a time, so the last one is kept as bytes. */
+  traceIdField(hex: string): void {
+    if (hex !== this.lastTraceId) {
+      const start = this.pos
+      this.hexField(1, hex)
+      this.lastTraceId = hex
+      this.lastTraceIdBytes = this.buffer.slice(start, this.pos)
+    } else this.copy(this.lastTraceIdBytes)
   }
 
   /** `repeated KeyValue` under `field`, in the attributes' own order. */

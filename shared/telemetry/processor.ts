@@ -153,10 +153,12 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   }
 
   private async exportAndCount(batch: ReadableSpan[]): Promise<void> {
-    if (batch.length === 0) return
+    // Only the count outlives the call to the exporter, so the spans can be collected while the export is in flight.
+    const count = batch.length
+    if (count === 0) return
     const result = await this.exportBatch(batch)
-    if (result.code === ExportResultCode.SUCCESS) this.counts.exported += batch.length
-    else this.counts.failed += batch.length
+    if (result.code === ExportResultCode.SUCCESS) this.counts.exported += count
+    else this.counts.failed += count
   }
 
   /** The exporter's answer, or FAILED once the export timeout has passed without one. */

@@ -81,9 +81,11 @@ export class LeanTracer implements Tracer {
       traceId = randomId(16)
     }
     const kind = options.kind ?? SpanKind.INTERNAL
-    const links =
-      options.links?.map((link) => ({ context: link.context, attributes: sanitized(link.attributes) })) ?? []
+    const links = options.links?.length
+      ? options.links.map((link) => ({ context: link.context, attributes: sanitized(link.attributes) }))
+      : NONE
     const attributes = sanitized(options.attributes)
+    let attributeCount = sanitizedCount
     const sampling = this.options.sampler.shouldSample(ctx, traceId, name, kind, attributes, links)
     traceState = sampling.traceState ?? traceState
     const spanContext: SpanContext = {
@@ -93,7 +95,10 @@ export class LeanTracer implements Tracer {
       traceState,
     }
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext)
-    if (sampling.attributes) Object.assign(attributes, sanitized(sampling.attributes))
+    if (sampling.attributes) {
+      Object.assign(attributes, sanitized(sampling.attributes))
+      attributeCount = Object.keys(attributes).length
+    }
     return new RecordingSpan(
       this.options,
       ctx,
@@ -102,6 +107,7 @@ export class LeanTracer implements Tracer {
       kind,
       validParent,
       attributes,
+      attributeCount,
       links,
       options.startTime,
     )
@@ -140,6 +146,11 @@ export class LeanTracer implements Tracer {
   }
 }
 
+const NONE = Object.freeze([]) as unknown as never[]
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET })
+const NOT_ENDED = Object.freeze([0, 0]) as unknown as HrTime
+const NO_DURATION = Object.freeze([-1, -1]) as unknown as HrTime
+
 const INVALID_SPAN_CONTEXT: SpanContext = {
   traceId: '00000000000000000000000000000000',
   spanId: '0000000000000000',
@@ -150,14 +161,15 @@ const INVALID_SPAN_CONTEXT: SpanContext = {
 class RecordingSpan implements Span, ReadableSpan {
   readonly resource: Resource
   readonly instrumentationScope: InstrumentationScope
-  readonly links: Link[] = []
-  readonly events: TimedEvent[] = []
+  // Shared empty values until the span has its own: most spans get no link, no event and no status.
+  links: Link[] = NONE
+  events: TimedEvent[] = NONE
   readonly startTime: HrTime
-  endTime: HrTime = [0, 0]
-  status: SpanStatus = { code: SpanStatusCode.UNSET }
+  endTime: HrTime = NOT_ENDED
+  status: SpanStatus = UNSET
   attributes: Attributes
   private isEnded = false
-  private elapsed: HrTime = [-1, -1]
+  private elapsed: HrTime = NO_DURATION
   private attributeCount: number
   private droppedAttributes = 0
   private droppedEvents = 0
@@ -176,6 +188,7 @@ class RecordingSpan implements Span, ReadableSpan {
     readonly kind: SpanKind,
     readonly parentSpanContext: SpanContext | undefined,
     attributes: Attributes,
+    attributeCount: number,
     links: Link[],
     startTime: TimeInput | undefined,
   ) {
@@ -188,12 +201,11 @@ class RecordingSpan implements Span, ReadableSpan {
     this.resource = options.resource
     this.instrumentationScope = options.scope
     for (const link of links) this.addLink(link)
-    this.startTime = this.time(startTime ?? now)
+    this.startTime = startTime == null ? millisToHrTime(now) : this.time(startTime)
     // `attributes` is this span's own copy, checked by `sanitized`: kept as it is unless a limit has a say.
-    const count = Object.keys(attributes).length
-    if (count <= this.limits.attributeCountLimit && this.limits.attributeValueLengthLimit === Infinity) {
+    if (attributeCount <= this.limits.attributeCountLimit && this.limits.attributeValueLengthLimit === Infinity) {
       this.attributes = attributes
-      this.attributeCount = count
+      this.attributeCount = attributeCount
     } else {
       this.attributes = {}
       this.attributeCount = 0
@@ -244,6 +256,7 @@ class RecordingSpan implements Span, ReadableSpan {
       this.events.shift()
       this.droppedEvents++
     }
+    if (this.events === NONE) this.events = []
     if (isTimeInput(attributesOrStartTime)) {
       if (!isTimeInput(timeStamp)) timeStamp = attributesOrStartTime
       attributesOrStartTime = undefined
@@ -287,6 +300,7 @@ class RecordingSpan implements Span, ReadableSpan {
       }
     }
     const processed: Link = { context: link.context }
+    if (this.links === NONE) this.links = []
     if (kept > 0) processed.attributes = attributes
     if (dropped > 0) processed.droppedAttributesCount = dropped
     this.links.push(processed)
@@ -415,25 +429,36 @@ class RecordingSpan implements Span, ReadableSpan {
   }
 }
 
+/** How many attributes the last `sanitized` kept: spares the span counting them again. */
+let sanitizedCount = 0
+
 /**
  * A copy of `attributes` without invalid keys and values (each one warned about), arrays copied: what the SDK's
  * `sanitizeAttributes` returns, and null or undefined values left out, as `setAttribute` would leave them.
  */
 function sanitized(attributes: Attributes | undefined): Attributes {
   const out: Attributes = {}
-  if (typeof attributes !== 'object' || attributes == null) return out
-  for (const key in attributes) {
-    if (!Object.hasOwn(attributes, key)) continue
-    const value = attributes[key]
-    if (value == null) continue
-    if (key === '') {
-      diag.warn(`Invalid attribute key: ${key}`)
-      continue
+  let count = 0
+  if (typeof attributes === 'object' && attributes !== null) {
+    for (const key in attributes) {
+      if (!Object.hasOwn(attributes, key)) continue
+      const value = attributes[key]
+      if (value == null) continue
+      if (key === '') {
+        diag.warn(`Invalid attribute key: ${key}`)
+        continue
+      }
+      const type = typeof value
+      if (type === 'string' || type === 'number' || type === 'boolean') out[key] = value
+      else if (isAttributeValue(value)) out[key] = (value as unknown[]).slice() as AttributeValue
+      else {
+        diag.warn(`Invalid attribute value set for key: ${key}`)
+        continue
+      }
+      count++
     }
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value
-    else if (isAttributeValue(value)) out[key] = (value as unknown[]).slice() as AttributeValue
-    else diag.warn(`Invalid attribute value set for key: ${key}`)
   }
+  sanitizedCount = count
   return out
 }
 
