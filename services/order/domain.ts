@@ -58,9 +58,9 @@ export class Orders {
    * `signal` stops the pre-checks; once recorded, an order is always taken to its end. `span` is the order's span.
    */
   async begin(request: PlaceOrder, span: Span, signal?: AbortSignal): Promise<Begun> {
-    const { store, tracer, prechecks } = this.deps
-    const earlier = request.requestId ? await store.findByRequestId(request.userId, request.requestId) : undefined
-    if (earlier) return { kind: 'answered', order: await this.replay(earlier, request) }
+    const { tracer, prechecks } = this.deps
+    const earlier = await this.earlierAnswer(request)
+    if (earlier) return earlier
 
     const priced = await prechecks.run(request, signal)
     const recorded = await inSpan(tracer, 'create_order_record', {}, () => this.record(request, priced))
@@ -121,20 +121,27 @@ export class Orders {
       order = await store.insert(request, priced, maxOpenOrders)
     } catch (error) {
       // A concurrent request with the same id recorded its order first: that one is the answer.
-      const earlier = request.requestId ? await store.findByRequestId(request.userId, request.requestId) : undefined
+      const earlier = await this.earlierAnswer(request)
       if (!earlier) throw error
-      return { kind: 'answered', order: await this.replay(earlier, request) }
+      return earlier
     }
     if (!order) {
       // A request with the same key may be the order that filled the limit: then this is a replay.
-      const earlier = request.requestId ? await store.findByRequestId(request.userId, request.requestId) : undefined
-      if (earlier) return { kind: 'answered', order: await this.replay(earlier, request) }
+      const earlier = await this.earlierAnswer(request)
+      if (earlier) return earlier
       throw new AppError(403, 'user_not_allowed', `user ${request.userId} has ${maxOpenOrders} orders in progress`, {
         reason: 'too_many_open_orders',
         limit: maxOpenOrders,
       })
     }
     return { kind: 'recorded', order }
+  }
+
+  /** The answer of the order an earlier request with the same key recorded, if there is one (see `replay`). */
+  private async earlierAnswer(request: PlaceOrder): Promise<Begun | undefined> {
+    if (!request.requestId) return undefined
+    const earlier = await this.deps.store.findByRequestId(request.userId, request.requestId)
+    return earlier && { kind: 'answered', order: await this.replay(earlier, request) }
   }
 
   /**

@@ -1,14 +1,11 @@
 import { hc } from 'hono/client'
 import { type Upstream, unwrap } from '../../shared/client.ts'
-import { AppError } from '../../shared/errors.ts'
 import type { PaymentApp } from './app.ts'
 import type { Payment } from './contract.ts'
 
 /** The payment service as its callers see it. */
 export interface PaymentApi {
   create(orderId: string, amount: number): Promise<Payment>
-  /** The order's payment, or undefined if it has none. */
-  findByOrder(orderId: string): Promise<Payment | undefined>
   /** Voids the order's payment unless it already succeeded; answers the payment as it stands after. */
   void(orderId: string): Promise<Payment>
   /** Refunds the order's payment if it succeeded. */
@@ -21,11 +18,6 @@ export function createPaymentClient({ baseUrl, fetch }: Upstream): PaymentApi {
   return {
     create: (orderId, amount) =>
       unwrap('payment', api.payments.$post({ json: { orderId, amount } }), 'payment_timeout'),
-    findByOrder: (orderId) =>
-      unwrap<Payment>('payment', api.payments.$get({ query: { orderId } })).catch((error) => {
-        if (error instanceof AppError && error.status === 404) return undefined
-        throw error
-      }),
     void: (orderId) => unwrap('payment', byOrder.void.$post({ param: { orderId: encodeURIComponent(orderId) } })),
     refund: (orderId) => unwrap('payment', byOrder.refund.$post({ param: { orderId: encodeURIComponent(orderId) } })),
   }
