@@ -8,7 +8,7 @@ import {
   traceSummariesResponse,
   tracesResult,
 } from './api-v3-schemas.ts'
-import { nowNanos, postOtlp, testCollector } from './helpers.ts'
+import { getParsed, nowNanos, postOtlp, testCollector } from './helpers.ts'
 import {
   CHILD_ID,
   FAILED_TRACE,
@@ -39,13 +39,9 @@ beforeAll(async () => {
 })
 afterAll(() => collector.close())
 
-/** The answer, parsed with the spec's schema: a field it does not name, or one encoded otherwise, fails. */
-async function get<S extends z.ZodType>(schema: S, path: string, status = 200): Promise<z.infer<S>> {
-  const response = await collector.app.request(path)
-  expect(response.status).toBe(status)
-  expect(response.headers.get('content-type')).toContain('application/json')
-  return schema.parse(await response.json())
-}
+/** The answer, parsed with the spec's schema (see `getParsed`). */
+const get = <S extends z.ZodType>(schema: S, path: string, status?: number) =>
+  getParsed(collector.app, schema, path, status)
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
 const lastHour = () => `query.startTimeMin=${ago(3_599_000)}&query.startTimeMax=${ago(-1000)}`

@@ -1,11 +1,14 @@
+import { expect } from 'bun:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { drizzle } from 'drizzle-orm/libsql'
+import type { z } from 'zod'
 import { createCollectorApp } from '../../collector/app.ts'
 import * as schema from '../../collector/schema.ts'
 import { type CollectorSettings, DEFAULT_SETTINGS } from '../../collector/settings.ts'
 import { openDatabase } from '../../runtime/database.ts'
+import { runBun } from '../support/run-bun.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 
@@ -64,18 +67,24 @@ export async function startCollectorProcess() {
 }
 
 /** Runs `bun run traces …` against a collector and returns its output. */
-export async function runTraces(url: string, ...args: string[]) {
-  const child = Bun.spawn([process.execPath, 'run', 'traces', ...args, '--url', url], {
-    cwd: ROOT,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ])
-  return { stdout, stderr, code }
+export function runTraces(url: string, ...args: string[]) {
+  return runBun('run', 'traces', ...args, '--url', url)
+}
+
+/**
+ * GETs `path` from the app, checks the status and that the answer is JSON, and parses it with `schema`: a field the
+ * schema does not name, or one encoded otherwise, fails.
+ */
+export async function getParsed<S extends z.ZodType>(
+  app: { request: (path: string) => Response | Promise<Response> },
+  schema: S,
+  path: string,
+  status = 200,
+): Promise<z.infer<S>> {
+  const response = await app.request(path)
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toContain('application/json')
+  return schema.parse(await response.json())
 }
 
 export const nowNanos = () => BigInt(Date.now()) * 1_000_000n

@@ -7,7 +7,7 @@ import {
   traceSummariesResponse,
   tracesResult,
 } from './api-v3-schemas.ts'
-import { nowNanos, postOtlp, testCollector } from './helpers.ts'
+import { getParsed, nowNanos, postOtlp, testCollector } from './helpers.ts'
 import { FAILED_TRACE, failedOrder, PAID_TRACE, paidOrder } from './payloads.ts'
 
 /**
@@ -33,12 +33,9 @@ beforeAll(async () => {
 })
 afterAll(() => collector.close())
 
-async function get<S extends z.ZodType>(schema: S, path: string, status = 200): Promise<z.infer<S>> {
-  const response = await collector.app.request(path)
-  expect(response.status).toBe(status)
-  expect(response.headers.get('content-type')).toContain('application/json')
-  return schema.parse(await response.json())
-}
+/** The answer, parsed with the spec's schema (see `getParsed`). */
+const get = <S extends z.ZodType>(schema: S, path: string, status?: number) =>
+  getParsed(collector.app, schema, path, status)
 
 /** What Jaeger UI's trace model and Grafana's `TraceResponse` (Go) read of a v1 trace. */
 const tag = z.object({

@@ -1,28 +1,18 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { LoadSummary } from '../../scripts/load/run.ts'
 import type { ThresholdResult } from '../../scripts/load/thresholds.ts'
-import { repositoryRoot } from '../support/environment.ts'
+import { runBun } from '../support/run-bun.ts'
 import { type RunningSystem, startSystem } from '../support/system.ts'
 
 // Each case starts `bun run`; the load runs also start the system.
 setDefaultTimeout(30_000)
 
-/** Every `bun run` script of package.json but dev (its runner has an owner of its own). */
-const SCRIPTS = ['traces', 'load', 'scenario', 'migrate', 'db:generate', 'bench', 'bench:collector']
+/** Every `bun run` script of package.json that takes options. */
+const SCRIPTS = ['dev', 'traces', 'load', 'scenario', 'migrate', 'db:generate', 'bench', 'bench:collector']
 
 /** `bun run --silent <script> …`: --silent keeps bun's own `$ command` line out of stderr. */
-async function run(script: string, ...args: string[]) {
-  const child = Bun.spawn([process.execPath, 'run', '--silent', script, ...args], {
-    cwd: repositoryRoot,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ])
-  return { stdout, stderr, code }
+function run(script: string, ...args: string[]) {
+  return runBun('run', '--silent', script, ...args)
 }
 
 /** One line saying what is wrong, the usage right after it, no stack frame anywhere. */
