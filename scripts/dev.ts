@@ -109,14 +109,20 @@ function start(entry: ProcessEntry, restarts = 0) {
   // A write that fails (EPIPE) means our output is gone, as SIGPIPE below does.
   pipeLines(guard.stdout, prefix, process.stdout).catch(() => stop(0))
   pipeLines(guard.stderr, prefix, process.stderr).catch(() => stop(0))
-  guard.exited.then((code) => onExit(entry, code))
+  guard.exited.then((code) => onExit(entry, code, guard.signalCode !== null))
   lines.set(entry.name, { entry, guard, restarts })
   return guard
 }
 
 /** A line ended: fine for a release step; before the shop is up, the start fails; after, the line comes back. */
-function onExit(entry: ProcessEntry, code: number) {
+function onExit(entry: ProcessEntry, code: number, signalled: boolean) {
   if (stopping || (entry.name === 'release' && code === 0)) return
+  // The guard itself was stopped by a signal (Ctrl-C reaches the whole group, often before this runner sees its own
+  // SIGINT): the user is stopping the shop, not a service crashing.
+  if (signalled) {
+    void stop(0)
+    return
+  }
   const restarts = lines.get(entry.name)?.restarts ?? 0
   if (!ready || values['no-restart'] || entry.name === 'release' || restarts >= MAX_RESTARTS) {
     const why = !ready ? 'before the shop was up' : restarts >= MAX_RESTARTS ? `after ${restarts} restarts` : ''

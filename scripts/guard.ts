@@ -25,7 +25,14 @@ const stop = () => {
   return stopping
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop())
+/** Set when the guard itself was signalled: it then ends by that signal, as Unix asks, so the runner can tell. */
+let signalled: NodeJS.Signals | undefined
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    signalled ??= signal
+    void stop()
+  })
+}
 // The runner never writes: the read ends when its end of the pipe closes.
 void (async () => {
   for await (const _ of Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>) {
@@ -36,5 +43,9 @@ void (async () => {
 
 const code = await child.exited
 await stopping
+if (signalled) {
+  process.removeAllListeners(signalled)
+  process.kill(process.pid, signalled)
+}
 // A command killed by a signal exits as a shell reports it: 128 + the signal's number.
 process.exit(child.signalCode ? 128 + constants.signals[child.signalCode as NodeJS.Signals] : code)
