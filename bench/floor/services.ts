@@ -1,6 +1,7 @@
-// The floor's four services: the order path of the shop with nothing but its hops and its statements. No framework
-// (a bare `Bun.serve` handler each), no validation, no credential, no deadline, no tracing. Each handler does what
-// the real service does for a one-or-more-item order that succeeds, and nothing for the paths that fail.
+// The floor's four services: the order path of the shop, as it was when the floor was set, with nothing but its hops
+// and its statements. No framework (a bare `Bun.serve` handler each), no validation, no credential, no deadline, no
+// tracing. Each handler does what the service did for a one-or-more-item order that succeeds, and nothing for the
+// paths that fail. It stays as it is when the shop changes: see statements.ts.
 import type { Client, InArgs } from '@libsql/client'
 import * as sql from './statements.ts'
 

@@ -2,13 +2,17 @@ import type { Context } from 'hono'
 import { type AppBase, MAX_BODY_BYTES, serviceApp } from '../../shared/app.ts'
 import { AppError } from '../../shared/errors.ts'
 import { bodyText, parseJson, validate } from '../../shared/validation.ts'
+import { productParam } from '../inventory/contract.ts'
 import { batchDeadline, idempotencyHeader, MAX_BATCH_ORDERS, orderIdFrom, placeOrderSchema } from '../order/contract.ts'
 import type { Gateway } from './domain.ts'
 
-/** The shop's public API: products, placing an order (or a batch of them), reading one back. */
+/** The shop's public API: the catalogue and a product's page, placing an order (or a batch of them), reading one back. */
 export function createGatewayApp({ gateway, ...base }: AppBase & { gateway: Gateway }) {
   return serviceApp(base, 'public')
     .get('/api/products', async (c) => c.json(await gateway.listProducts()))
+    .get('/api/products/:id', validate('param', productParam), async (c) =>
+      c.json(await gateway.getProduct(c.req.valid('param').id)),
+    )
     .post('/api/orders', validate('header', idempotencyHeader), validate('json', placeOrderSchema), async (c) => {
       const body = c.req.valid('json')
       const requestId = c.req.valid('header')['idempotency-key'] ?? body.requestId

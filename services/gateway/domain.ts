@@ -13,6 +13,11 @@ export class Gateway {
     return this.deps.inventory.listProducts()
   }
 
+  /** One product, its price and stock now; `404 unknown_item` if the catalogue does not have it. */
+  getProduct(id: string): Promise<Product> {
+    return this.deps.inventory.product(id)
+  }
+
   placeOrder(request: PlaceOrder): Promise<Order> {
     const attributes = placeOrderAttributes(request)
     return inSpan(this.deps.tracer, 'api_gateway.create_order', { attributes }, async (span) => {

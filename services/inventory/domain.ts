@@ -74,8 +74,8 @@ export class Inventory {
     const attributes = { 'order.id': orderId, 'items.count': items.length }
     return inSpan(this.deps.tracer, 'inventory.reserve', { attributes }, async (span) => {
       await this.deps.faults.slowDown('inventory')
-      const existing = await this.reservationOf(orderId)
-      if (existing) return openOrSold(existing)
+      // A repeated reservation is not looked for first: its insert fails on the (order, product) key, and the catch
+      // below answers it. Most reservations are first ones, and save the read.
       await this.stockOf(items)
       assertTimeLeft()
       const now = new Date()
@@ -98,7 +98,8 @@ export class Inventory {
           ),
         ])
       } catch (error) {
-        // Another request for the same order won the race, its release came first, or some stock ran out since the check.
+        // The order has its reservation already (a repeated request, or one that won the race), its release came
+        // first, or some stock ran out since the check.
         const winner = await this.reservationOf(orderId)
         if (winner) return openOrSold(winner)
         if (await this.wasReleased(orderId)) throw reservationClosed(orderId)
@@ -141,11 +142,13 @@ export class Inventory {
    */
   commit(orderId: string): Promise<Reservation> {
     return inSpan(this.deps.tracer, 'inventory.commit', { attributes: { 'order.id': orderId } }, async () => {
-      await this.deps.db
+      const committed = await this.deps.db
         .update(reservations)
         .set({ status: 'committed', updatedAt: new Date() })
         .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved')))
-      const reservation = await this.reservationOf(orderId)
+        .returning()
+      // Nothing held to commit: a repeated commit finds the rows committed already.
+      const reservation = committed.length > 0 ? toReservation(orderId, committed) : await this.reservationOf(orderId)
       if (reservation?.status !== 'committed') {
         throw new AppError(409, 'reservation_closed', `order ${orderId} holds no reservation to commit`)
       }
@@ -159,12 +162,7 @@ export class Inventory {
 
   async reservationOf(orderId: string): Promise<Reservation | undefined> {
     const rows = await this.deps.db.select().from(reservations).where(eq(reservations.orderId, orderId))
-    if (rows.length === 0) return undefined
-    return {
-      orderId,
-      status: rows[0]!.status,
-      items: rows.map((row) => ({ id: row.productId, quantity: row.quantity })),
-    }
+    return rows.length > 0 ? toReservation(orderId, rows) : undefined
   }
 
   /** Stock and price of the items; `404 unknown_item` names any id the catalogue does not have. */
@@ -177,6 +175,11 @@ export class Inventory {
       throw new AppError(404, 'unknown_item', `unknown item: ${unknownItems.join(', ')}`, { unknownItems })
     return stock
   }
+}
+
+/** The order's reservation rows, one per product, as one reservation. */
+function toReservation(orderId: string, rows: (typeof reservations.$inferSelect)[]): Reservation {
+  return { orderId, status: rows[0]!.status, items: rows.map((row) => ({ id: row.productId, quantity: row.quantity })) }
 }
 
 function assertInStock(items: ItemRequest[], stock: Map<string, { available: number }>): void {

@@ -1,9 +1,9 @@
 import type { Tracer } from '@opentelemetry/api'
-import { inParallel, inSequence, mapConcurrent, orAbort } from '../../shared/concurrency.ts'
+import { inParallel, inSequence, orAbort } from '../../shared/concurrency.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { Faults } from '../../shared/faults.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
-import { type ItemRequest, toAmount } from '../../shared/types.ts'
+import { toAmount } from '../../shared/types.ts'
 import type { InventoryApi } from '../inventory/client.ts'
 import type { PricedItem } from '../inventory/contract.ts'
 import { type PlaceOrder, totalCents } from './contract.ts'
@@ -15,14 +15,6 @@ export interface PrecheckSettings {
   mode: PrecheckMode
   /** Users refused outright (`ORDER_USER_BLOCKLIST`). */
   blockedUsers: ReadonlySet<string>
-  /** How many items are priced at once (`ORDER_PRICE_CONCURRENCY`). */
-  priceConcurrency: number
-}
-
-export const DEFAULT_PRECHECKS: PrecheckSettings = {
-  mode: 'parallel',
-  blockedUsers: new Set(),
-  priceConcurrency: 4,
 }
 
 export interface PrecheckDeps {
@@ -34,11 +26,11 @@ export interface PrecheckDeps {
 }
 
 /**
- * The checks an order passes before anything is written, independent of each other: stock (`check_inventory`), the
- * user (`validate_user`) and the price of each item (`calculate_price`). Either mode gives the same answer: in
- * parallel the failure reported is that of the first check in this order, as the sequential run would report it.
- * The stock check also answers prices; they are not used: prices come from the per-item pricing, a
- * fan-out/fan-in (one `price_item` span per item), which is where a pricing rule (discounts, currency) belongs.
+ * The checks an order passes before anything is written, independent of each other: stock (`check_inventory`) and
+ * the user (`validate_user`). Either mode gives the same answer: in parallel the failure reported is that of the
+ * first check in this order, as the sequential run would report it. Then the items are priced
+ * (`calculate_price`) from the prices the stock check answered with: one call to the catalogue gives both, and a
+ * `price_item` span each shows what each item came to.
  */
 export class Prechecks {
   constructor(private readonly deps: PrecheckDeps) {}
@@ -55,10 +47,9 @@ export class Prechecks {
         inSpan(tracer, 'validate_user', { attributes: { 'user.id': request.userId } }, () =>
           orAbort(this.validateUser(request.userId), signal),
         ),
-      () => this.calculatePrice(request.items, signal),
     ] as const
-    const [, , priced] = settings.mode === 'parallel' ? await inParallel(checks) : await inSequence(checks)
-    return priced
+    const [inStock] = settings.mode === 'parallel' ? await inParallel(checks) : await inSequence(checks)
+    return this.calculatePrice(inStock)
   }
 
   /**
@@ -73,28 +64,22 @@ export class Prechecks {
   }
 
   /**
-   * Prices every item from the catalogue, a `price_item` span each, `priceConcurrency` at a time, in the order the
-   * customer listed them. The first failure cancels the others: their spans end ERROR, `cancelled: …`.
+   * The order's items at the catalogue's prices, a `price_item` span each, in the order the customer listed them:
+   * where a pricing rule (a discount, a currency) would apply.
    */
-  private calculatePrice(items: ItemRequest[], signal?: AbortSignal): Promise<PricedItem[]> {
-    const { tracer, inventory, settings } = this.deps
+  private calculatePrice(items: PricedItem[]): Promise<PricedItem[]> {
+    const { tracer } = this.deps
     return inSpan(tracer, 'calculate_price', { attributes: { 'items.count': items.length } }, async (span) => {
-      const priced = await mapConcurrent(
-        items,
-        settings.priceConcurrency,
-        (item, index, itemSignal) =>
-          inSpan(
-            tracer,
-            'price_item',
-            { attributes: { 'item.id': item.id, 'item.index': index, 'item.quantity': item.quantity } },
-            async (itemSpan) => {
-              const product = await orAbort(inventory.product(item.id, itemSignal), itemSignal)
-              itemSpan.setAttribute('item.unit_price', product.price)
-              return { ...item, unitPrice: product.price }
-            },
-          ),
-        signal,
-      )
+      const priced = items.map(({ id, quantity, unitPrice }, index) => {
+        const attributes = {
+          'item.id': id,
+          'item.index': index,
+          'item.quantity': quantity,
+          'item.unit_price': unitPrice,
+        }
+        tracer.startSpan('price_item', { attributes }).end()
+        return { id, quantity, unitPrice }
+      })
       span.setAttribute('order.total', toAmount(totalCents(priced)))
       return priced
     })

@@ -9,7 +9,7 @@ import { createOrderApp } from './app.ts'
 import { BatchImport } from './batch.ts'
 import { DEFAULT_MAX_OPEN_ORDERS, DEFAULT_STALE_AFTER_MS, Orders } from './domain.ts'
 import { logSink, Outbox, webhookSink } from './outbox.ts'
-import { DEFAULT_PRECHECKS, Prechecks } from './prechecks.ts'
+import { Prechecks } from './prechecks.ts'
 import { Saga, SETTLE_DEADLINE_MS } from './saga.ts'
 import * as schema from './schema.ts'
 import { OrderStore } from './store.ts'
@@ -48,10 +48,6 @@ export const orderService: ServiceDefinition = {
             .split(',')
             .map((user) => user.trim())
             .filter(Boolean),
-        ),
-        priceConcurrency: Math.max(
-          1,
-          numberSetting(env, 'ORDER_PRICE_CONCURRENCY', DEFAULT_PRECHECKS.priceConcurrency),
         ),
       },
     })

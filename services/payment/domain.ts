@@ -160,7 +160,7 @@ export class Payments {
   /** The payment row of the order, created `pending` if there is none yet (the unique order id settles races). */
   private async recordOf(orderId: string, amount: number): Promise<Payment> {
     const now = new Date()
-    await this.deps.db
+    const [created] = await this.deps.db
       .insert(payments)
       .values({
         id: crypto.randomUUID(),
@@ -171,7 +171,9 @@ export class Payments {
         updatedAt: now,
       })
       .onConflictDoNothing({ target: payments.orderId })
-    return (await this.byOrder(orderId))!
+      .returning()
+    // Nothing returned: the order has its payment already (a repeated request, or a void that came first).
+    return created ? toPayment(created) : (await this.byOrder(orderId))!
   }
 
   /**

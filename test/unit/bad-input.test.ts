@@ -275,6 +275,13 @@ describe('the exact answer to a bad request', () => {
       ),
     ],
     [
+      'gateway',
+      'GET',
+      '/api/products/sku-%07',
+      undefined,
+      invalid(issue('id', 'control characters and unpaired surrogates are not allowed')),
+    ],
+    [
       'inventory',
       'GET',
       `/products/${'x'.repeat(65)}`,

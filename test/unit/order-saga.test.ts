@@ -125,6 +125,22 @@ describe('order saga', () => {
     })
   })
 
+  test("a product's page: its price and stock now, or 404 unknown_item", async () => {
+    const shop = await inProcessShop()
+    await shop.setStock('sku-mouse', 7)
+    const found = await shop.request('/api/products/sku-mouse')
+    expect(found.status).toBe(200)
+    const listed = ((await (await shop.request('/api/products')).json()) as { id: string }[]).find(
+      (product) => product.id === 'sku-mouse',
+    )
+    expect(await found.json()).toEqual({ ...listed, available: 7 })
+    const missing = await shop.request('/api/products/sku-nope')
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({
+      error: { code: 'unknown_item', details: { unknownItems: ['sku-nope'] } },
+    })
+  })
+
   test('the same Idempotency-Key returns the first answer and creates nothing new', async () => {
     const shop = await inProcessShop()
     const first = await (await shop.placeOrder({ userId: 'u-8', items: [mouse] }, { 'Idempotency-Key': 'k-1' })).json()
