@@ -11,6 +11,7 @@ import {
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions'
 import { markError } from './span.ts'
+import { isUntraced } from './untraced-tracer.ts'
 
 type Statement = InStatement | [string, unknown?]
 
@@ -19,9 +20,11 @@ type Statement = InStatement | [string, unknown?]
  * `db.system.name`, `db.namespace`, `db.query.text` with the SQL as sent (drizzle binds values as `?` parameters,
  * so no values reach the span), `db.operation.name`, `db.collection.name`, `server.address`/`server.port`. Transactions are wrapped the same way. A statement
  * outside any span (a background loop polling a table) makes no span: alone it would be a trace of its own, every
- * poll, burying the traces worth reading; background work that matters opens its own span first.
+ * poll, burying the traces worth reading; background work that matters opens its own span first. With tracing
+ * disabled the client is returned as it is: there is no span to make and no context a statement could carry.
  */
 export function tracedDatabase(tracer: Tracer, client: Client, url: string): Client {
+  if (isUntraced(tracer)) return client
   const base = baseAttributes(url)
   // Drizzle sends the same few statements over and over: their name and attributes are worked out once each.
   const described = new Map<string, Description>()

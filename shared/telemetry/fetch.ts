@@ -1,8 +1,17 @@
-import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  type Context,
+  context,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions'
 import { addMethodAttributes, addServerAttributes, redactedQuery, spanNameOf } from './http-attributes.ts'
-import { injectContext, injectTraceContext } from './propagation.ts'
+import { hasContextToInject, injectContext, injectTraceContext } from './propagation.ts'
 import { markError } from './span.ts'
+import { isUntraced } from './untraced-tracer.ts'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 
@@ -40,6 +49,7 @@ const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 
  */
 export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = {}): Fetch {
   const inject = external ? injectTraceContext : injectContext
+  if (isUntraced(tracer)) return propagatingFetch(base, inject)
   return async function tracedFetch(input, init) {
     const url = new URL(input instanceof Request ? input.url : input)
     const method = outgoingMethod(input, init)
@@ -69,5 +79,20 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
     }
     span.end()
     return response
+  }
+}
+
+/**
+ * A call of a service whose tracing is disabled: no span, but the caller's trace context and baggage still go with
+ * it (an incoming `traceparent`, a fault asked for in baggage). With nothing to send, the call goes out as it came,
+ * without a copy of its headers.
+ */
+function propagatingFetch(base: Fetch, inject: (headers: Headers, ctx: Context) => void): Fetch {
+  return function propagatingFetch(input, init) {
+    const ctx = context.active()
+    if (!hasContextToInject(ctx)) return base(input, init)
+    const headers = outgoingHeaders(input, init)
+    inject(headers, ctx)
+    return base(input, { ...init, headers })
   }
 }

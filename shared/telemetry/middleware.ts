@@ -16,6 +16,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions'
+import type { Context, Next } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { routePath } from 'hono/route'
 import {
@@ -28,6 +29,7 @@ import {
 } from './http-attributes.ts'
 import { extractContext } from './propagation.ts'
 import { errorType } from './span.ts'
+import { isUntraced } from './untraced-tracer.ts'
 
 export interface HttpTracingOptions {
   tracer: Tracer
@@ -53,10 +55,12 @@ export function isHealthCheck(request: Request): boolean {
  * `METHOD /route/:template` once routing is known, with the stable HTTP server semantic-convention attributes.
  * Status ERROR on 5xx answers and thrown errors, as the HTTP server conventions say; 4xx stays unset.
  */
-export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthCheck }: HttpTracingOptions) =>
-  createMiddleware(async function httpTracing(c, next) {
+export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthCheck }: HttpTracingOptions) => {
+  const untraced = isUntraced(tracer)
+  return createMiddleware(async function httpTracing(c, next) {
     const request = c.req.raw
     if (ignore(request)) return next()
+    if (untraced) return propagateOnly(c, next, traceIdHeader)
     const url = new URL(request.url)
     const parent = extractContext(request.headers)
     const method = request.method
@@ -100,6 +104,21 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
     span.end()
     if (escaped) throw escaped
   })
+}
+
+/**
+ * Tracing disabled: no span, no attributes; the request runs in the context its headers carry (the caller's trace
+ * context and baggage, passed on downstream), or in the current one when they carry none. X-Trace-Id names the
+ * caller's trace, as the no-op span wrapping it would.
+ */
+async function propagateOnly(c: Context, next: Next, traceIdHeader: boolean): Promise<void> {
+  const active = context.active()
+  const parent = extractContext(c.req.raw.headers, active)
+  if (parent === active) return next()
+  await context.with(parent, next)
+  const spanContext = trace.getSpanContext(parent)
+  if (traceIdHeader && spanContext && isSpanContextValid(spanContext)) setHeader(c, 'X-Trace-Id', spanContext.traceId)
+}
 
 /** Responses built from a fetch are immutable; copy them once when that is the case. */
 function setHeader(c: { res: Response }, name: string, value: string): void {

@@ -1,6 +1,7 @@
 import {
   type Context,
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type SpanContext,
@@ -29,6 +30,12 @@ export function extractContext(headers: Headers, parent: Context = context.activ
 
 export function injectContext(headers: Headers, ctx: Context = context.active()): void {
   w3cPropagator.inject(ctx, headers, headerSetter)
+}
+
+/** Whether injecting `ctx` writes anything: it has a valid span context or baggage. */
+export function hasContextToInject(ctx: Context): boolean {
+  const spanContext = trace.getSpanContext(ctx)
+  return (spanContext !== undefined && isSpanContextValid(spanContext)) || propagation.getBaggage(ctx) !== undefined
 }
 
 const traceContextOnly = new W3CTraceContextPropagator()

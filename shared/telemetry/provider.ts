@@ -1,4 +1,4 @@
-import { ProxyTracerProvider, type Tracer } from '@opentelemetry/api'
+import type { Tracer } from '@opentelemetry/api'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { type Env, readTelemetryConfig, type TelemetryConfig, type Warn } from './config.ts'
@@ -9,6 +9,7 @@ import { FanOutSpanExporter } from './fan-out-exporter.ts'
 import { type BatchOptions, BoundedBatchSpanProcessor, type ExportStats } from './processor.ts'
 import { samplerFromConfig } from './sampler.ts'
 import { LeanTracer } from './tracer.ts'
+import { UntracedTracer } from './untraced-tracer.ts'
 
 export interface Telemetry {
   /** The tracer of this service; services open spans for their own work with it and never touch the SDK. */
@@ -43,8 +44,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const warn = options.warn ?? console.warn
   const config = readTelemetryConfig(options.env, options.serviceName, { warn })
   if (config.disabled) {
-    // The no-op tracer still carries incoming trace context through to downstream calls.
-    const tracer = new ProxyTracerProvider().getTracer(config.serviceName)
+    // Still carries incoming trace context through to downstream calls, as the API's no-op tracer does.
+    const tracer = new UntracedTracer()
     return { tracer, flush: async () => {}, shutdown: async () => {}, stats: () => EMPTY_STATS }
   }
   const exporter = spanExporter(config, options, warn)

@@ -11,8 +11,8 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const PARENT_ID = '00f067aa0ba902b7'
 
 /** A service that echoes the trace headers it receives, and one that calls it through the traced fetch. */
-function services() {
-  const { telemetry, spans } = captureTelemetry('under-test')
+function services(env: Record<string, string> = {}) {
+  const { telemetry, spans } = captureTelemetry('under-test', env)
   const echo = serviceApp({ telemetry, env: {} }, 'public').get('/echo', (c) =>
     c.json({
       traceparent: c.req.header('traceparent'),
@@ -348,6 +348,23 @@ describe('X-Trace-Id without tracing', () => {
     const headers = { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` }
     expect((await app.request('/ok', { headers })).headers.get('x-trace-id')).toBe(TRACE_ID)
     expect((await (await app.request('/conflict', { headers })).json()).traceId).toBe(TRACE_ID)
+  })
+
+  test('OTEL_SDK_DISABLED: an incoming traceparent and baggage reach downstream calls as they came', async () => {
+    const { app } = services({ OTEL_SDK_DISABLED: 'true' })
+    const traceparent = `00-${TRACE_ID}-${PARENT_ID}-01`
+    const response = await app.request('/items/1', {
+      headers: { traceparent, tracestate: 'vendor=abc', baggage: 'fault.payment=timeout' },
+    })
+    expect(response.headers.get('x-trace-id')).toBe(TRACE_ID)
+    expect(await response.json()).toEqual({ traceparent, tracestate: 'vendor=abc', baggage: 'fault.payment=timeout' })
+  })
+
+  test('OTEL_SDK_DISABLED and nothing incoming: downstream calls carry no trace headers', async () => {
+    const { app } = services({ OTEL_SDK_DISABLED: 'true' })
+    const response = await app.request('/items/1')
+    expect(response.headers.get('x-trace-id')).toBeNull()
+    expect(await response.json()).toEqual({})
   })
 
   test('sampling off: the unsampled trace id the SDK gave the request (sent downstream too), never zeros', async () => {
