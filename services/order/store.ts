@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import { AppError } from '../../shared/errors.ts'
 import { toAmount, toCents } from '../../shared/types.ts'
 import type { PricedItem } from '../inventory/contract.ts'
@@ -97,24 +97,26 @@ export class OrderStore {
     return changed.length > 0 ? next : undefined
   }
 
-  async findById(id: string): Promise<StoredOrder | undefined> {
-    const row = await this.deps.db.query.orders.findFirst({ where: eq(orders.id, id) })
-    return row && this.withItems(row)
+  findById(id: string): Promise<StoredOrder | undefined> {
+    return this.first(eq(orders.id, id))
   }
 
-  async findByRequestId(userId: string, requestId: string): Promise<StoredOrder | undefined> {
-    const row = await this.deps.db.query.orders.findFirst({
-      where: and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)),
-    })
-    return row && this.withItems(row)
+  findByRequestId(userId: string, requestId: string): Promise<StoredOrder | undefined> {
+    return this.first(and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)))
   }
 
   /** Orders still in progress whose last change is older than `staleAfterMs`: a crash interrupted them. */
   async interrupted(staleAfterMs: number): Promise<StoredOrder[]> {
-    const rows = await this.deps.db.query.orders.findMany({
-      where: and(inArray(orders.status, [...UNSETTLED]), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))),
-    })
+    const rows = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(inArray(orders.status, [...UNSETTLED]), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
     return Promise.all(rows.map((row) => this.withItems(row)))
+  }
+
+  private async first(where: SQL | undefined): Promise<StoredOrder | undefined> {
+    const [row] = await this.deps.db.select().from(orders).where(where).limit(1)
+    return row && this.withItems(row)
   }
 
   private async withItems(row: typeof orders.$inferSelect): Promise<StoredOrder> {

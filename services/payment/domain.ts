@@ -63,9 +63,10 @@ export class Payments {
     return inSpan(this.deps.tracer, 'payment.create', { attributes: { 'order.id': orderId, amount } }, async (span) => {
       const fault = this.deps.faults.of('payment')
       if (fault) span.setAttribute('fault.injected', fault.value)
-      let payment = await this.recordOf(orderId, amount)
+      const recorded = await this.recordOf(orderId, amount)
+      let payment = recorded.payment
       span.setAttribute('payment.id', payment.id)
-      if (CLAIMABLE.includes(payment.status)) payment = await this.charge(payment, span)
+      if (recorded.claimed || CLAIMABLE.includes(payment.status)) payment = await this.charge(payment, span, recorded)
       else if (payment.status === 'charging') payment = await this.outcomeOf(payment)
       span.setAttribute('payment.status', payment.status)
       if (payment.status === 'succeeded') return payment
@@ -157,8 +158,11 @@ export class Payments {
     return row && toPayment(row)
   }
 
-  /** The payment row of the order, created `pending` if there is none yet (the unique order id settles races). */
-  private async recordOf(orderId: string, amount: number): Promise<Payment> {
+  /**
+   * The payment row of the order (the unique order id settles races). One there is not yet is recorded claimed for
+   * its first attempt (`charging`, attempt 1): the same as recording it `pending` and claiming it, one write less.
+   */
+  private async recordOf(orderId: string, amount: number): Promise<{ payment: Payment; claimed: boolean }> {
     const now = new Date()
     const [created] = await this.deps.db
       .insert(payments)
@@ -166,26 +170,30 @@ export class Payments {
         id: crypto.randomUUID(),
         orderId,
         amountCents: toCents(amount),
-        status: 'pending',
+        status: 'charging',
+        attempts: 1,
         createdAt: now,
         updatedAt: now,
       })
       .onConflictDoNothing({ target: payments.orderId })
       .returning()
-    // Nothing returned: the order has its payment already (a repeated request, or a void that came first).
-    return created ? toPayment(created) : (await this.byOrder(orderId))!
+    if (created) return { payment: toPayment(created), claimed: true }
+    // The order has its payment already: a repeated request, or a void that came first.
+    return { payment: (await this.byOrder(orderId))!, claimed: false }
   }
 
   /**
    * Calls the provider with a timeout per attempt and an overall deadline; each retry is a `retry_attempt` event.
    * Every attempt first claims the payment (`charging`): one voided meanwhile, even during the backoff, is not tried.
+   * A payment just recorded (`claimed`) comes with its first attempt claimed.
    */
-  private async charge(payment: Payment, span: Span): Promise<Payment> {
+  private async charge(payment: Payment, span: Span, { claimed }: { claimed: boolean }): Promise<Payment> {
     const { provider, policy } = this.deps
     // The policy's deadline, or the request's if that comes first.
     const deadline = AbortSignal.timeout(Math.max(0, Math.min(policy.deadlineMs, timeLeft() ?? Infinity)))
     for (let attempt = 1; ; attempt++) {
-      if (!(await this.claim(payment.id, attempt))) return (await this.get(payment.id))!
+      const ours = (attempt === 1 && claimed) || (await this.claim(payment.id, attempt))
+      if (!ours) return (await this.get(payment.id))!
       let reference: string
       try {
         reference = await provider.charge(

@@ -1,7 +1,8 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /**
- * pending: recorded, not tried yet; charging: an attempt is at the provider; succeeded: the money is taken; declined:
+ * pending: recorded, not tried yet (rows of earlier versions: a payment is now recorded `charging`, its first attempt
+ * claimed); charging: an attempt is at the provider; succeeded: the money is taken; declined:
  * the provider said no; failed: the last attempt got no answer (it may have charged; a new request may try again);
  * voided: the order gave up, no attempt may start or succeed any more; refunded: a charge given back (one that went
  * through after the void, or for an order that could not be completed).
