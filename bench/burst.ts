@@ -116,7 +116,7 @@ export async function burstSection(context: SectionContext, pool: SystemPool): P
       },
     ],
     notes: [
-      `Bun shop, tracing on (every span sampled), ${BURST_ORDERS} one-item orders of distinct users sent at once straight to the order service (POST /orders with the services' credential, as the gateway sends them), ${repeats} bursts a configuration; the counts are the difference of the services' /healthz telemetry counters before the burst and after its spans have left. A dropped span is one the processor's queue (OTEL_BSP_MAX_QUEUE_SIZE, 2048 by default) had no room for.`,
+      `Bun shop, tracing on (every span sampled), ${BURST_ORDERS} one-item orders of distinct users sent at once straight to the order service (POST /orders with the services' credential, as the gateway sends them), ${repeats} bursts a configuration; the counts are the difference of the services' /healthz telemetry counters before the burst and after its spans have left. A dropped span is one the processor's queue (OTEL_BSP_MAX_QUEUE_SIZE, 8192 by default) had no room for.`,
     ],
     data: { orders: BURST_ORDERS, bursts },
   }

@@ -181,7 +181,7 @@ export async function exporterDown(context: SectionContext, sink: SinkProcess, r
         `Three Bun shops (each service its own process) at once, open model at ${rate} orders/s each for ${soakMs / 1000} s after ${warmupMs / 1000} s of warm-up; VmRSS of each service process sampled every ${sampleMs / 1000} s from /proc.`,
         `"Flat": the least-squares line through the last third's samples rises by at most ${FLAT.share * 100}% or ${FLAT.mib} MiB, whichever is more. The collector-up shop is the control.`,
         ...rising,
-        'Spans are counted by each service\'s BoundedBatchSpanProcessor (a bounded queue, OTEL_BSP_MAX_QUEUE_SIZE, 2048 by default); "failed" spans were in a batch that gave up, "dropped" found the queue full.',
+        'Spans are counted by each service\'s BoundedBatchSpanProcessor (a bounded queue, OTEL_BSP_MAX_QUEUE_SIZE, 8192 by default); "failed" spans were in a batch that gave up, "dropped" found the queue full.',
       ],
       data: { rate, soakMs, sampleMs, flat: FLAT, scenarios: figures, samples },
     }
