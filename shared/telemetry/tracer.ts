@@ -22,7 +22,6 @@ import {
   trace,
 } from '@opentelemetry/api'
 import {
-  addHrTimes,
   hrTime,
   hrTimeDuration,
   type InstrumentationScope,
@@ -159,8 +158,6 @@ const INVALID_SPAN_CONTEXT: SpanContext = {
 
 /** A span being recorded; once ended, the `ReadableSpan` the processor and exporters read. */
 class RecordingSpan implements Span, ReadableSpan {
-  readonly resource: Resource
-  readonly instrumentationScope: InstrumentationScope
   // Shared empty values until the span has its own: most spans get no link, no event and no status.
   links: Link[] = NONE
   events: TimedEvent[] = NONE
@@ -169,7 +166,6 @@ class RecordingSpan implements Span, ReadableSpan {
   status: SpanStatus = UNSET
   attributes: Attributes
   private isEnded = false
-  private elapsed: HrTime = NO_DURATION
   private attributeCount: number
   private droppedAttributes = 0
   private droppedEvents = 0
@@ -177,11 +173,10 @@ class RecordingSpan implements Span, ReadableSpan {
   private readonly performanceStart: number
   private readonly performanceOffset: number
   private readonly startTimeProvided: boolean
-  private readonly limits: Required<SpanLimits>
-  private readonly processor: SpanProcessor | undefined
 
   constructor(
-    options: LeanTracerOptions,
+    /** The tracer's options, shared by its spans: limits, processor, resource and scope. */
+    private readonly options: LeanTracerOptions,
     ctx: Context,
     private readonly ids: SpanContext,
     public name: string,
@@ -196,10 +191,6 @@ class RecordingSpan implements Span, ReadableSpan {
     this.performanceStart = otperformance.now()
     this.performanceOffset = now - (this.performanceStart + otperformance.timeOrigin)
     this.startTimeProvided = startTime != null
-    this.limits = options.spanLimits
-    this.processor = options.processor
-    this.resource = options.resource
-    this.instrumentationScope = options.scope
     for (const link of links) this.addLink(link)
     this.startTime = startTime == null ? millisToHrTime(now) : this.time(startTime)
     // `attributes` is this span's own copy, checked by `sanitized`: kept as it is unless a limit has a say.
@@ -211,7 +202,19 @@ class RecordingSpan implements Span, ReadableSpan {
       this.attributeCount = 0
       for (const key in attributes) this.setAttribute(key, attributes[key])
     }
-    this.processor?.onStart(this as never, ctx)
+    options.processor?.onStart(this as never, ctx)
+  }
+
+  get resource(): Resource {
+    return this.options.resource
+  }
+
+  get instrumentationScope(): InstrumentationScope {
+    return this.options.scope
+  }
+
+  private get limits(): Required<SpanLimits> {
+    return this.options.spanLimits
   }
 
   spanContext(): SpanContext {
@@ -336,22 +339,19 @@ class RecordingSpan implements Span, ReadableSpan {
       diag.error(`${this.name} ${this.ids.traceId}-${this.ids.spanId} - You can only call end() on a span once.`)
       return
     }
-    this.endTime = this.time(endTime)
-    this.elapsed = hrTimeDuration(this.startTime, this.endTime)
-    if (this.elapsed[0] < 0) {
-      diag.warn(
-        'Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.',
-        this.startTime,
-        this.endTime,
-      )
-      this.endTime = this.startTime.slice() as HrTime
-      this.elapsed = [0, 0]
-    }
+    const end = this.time(endTime)
+    const start = this.startTime
+    // The seconds of `hrTimeDuration(start, end)`, without making it: the duration is worked out when read.
+    if (end[0] - start[0] - (end[1] < start[1] ? 1 : 0) < 0) {
+      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', start, end)
+      this.endTime = start.slice() as HrTime
+    } else this.endTime = end
     if (this.droppedEvents > 0) diag.warn(`Dropped ${this.droppedEvents} events because eventCountLimit reached`)
     if (this.droppedLinks > 0) diag.warn(`Dropped ${this.droppedLinks} links because linkCountLimit reached`)
-    this.processor?.onEnding?.(this as never)
+    const processor = this.options.processor
+    processor?.onEnding?.(this as never)
     this.isEnded = true
-    this.processor?.onEnd(this)
+    processor?.onEnd(this)
   }
 
   isRecording(): boolean {
@@ -373,7 +373,7 @@ class RecordingSpan implements Span, ReadableSpan {
   }
 
   get duration(): HrTime {
-    return this.elapsed
+    return this.endTime === NOT_ENDED ? NO_DURATION : hrTimeDuration(this.startTime, this.endTime)
   }
 
   get droppedAttributesCount(): number {
@@ -410,7 +410,18 @@ class RecordingSpan implements Span, ReadableSpan {
     if (input instanceof Date) return millisToHrTime(input.getTime())
     if (isTimeInputHrTime(input)) return input as HrTime
     if (this.startTimeProvided) return millisToHrTime(Date.now())
-    return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.performanceStart))
+    return this.afterStart(otperformance.now() - this.performanceStart)
+  }
+
+  /** `addHrTimes(startTime, millisToHrTime(millis))`, the same arithmetic, one array made instead of two. */
+  private afterStart(millis: number): HrTime {
+    let seconds = this.startTime[0] + Math.trunc(millis / 1000)
+    let nanos = this.startTime[1] + Math.round((millis % 1000) * 1e6)
+    if (nanos >= 1e9) {
+      nanos -= 1e9
+      seconds += 1
+    }
+    return [seconds, nanos]
   }
 
   /** OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT applied to a string or to each string of an array. */
@@ -465,22 +476,29 @@ function sanitized(attributes: Attributes | undefined): Attributes {
 /** Random bytes drawn a pool at a time (one call to the runtime for 64 span ids), hex-encoded by table. */
 const pool = new Uint8Array(1024)
 let poolUsed = pool.length
-const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+const HEX_DIGITS = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0))
+/** The character codes of an id being made, one array per length: `String.fromCharCode` makes it a flat string. */
+const idCodes = { 8: new Array<number>(16).fill(0), 16: new Array<number>(32).fill(0) }
 
-/** `bytes` random bytes as lowercase hex, never all zero (an invalid id). */
+/**
+ * `bytes` random bytes as lowercase hex, never all zero (an invalid id). One string made from its character codes,
+ * not two digits at a time: a concatenated id is a rope that the encoder and the propagator would flatten again.
+ */
 function randomId(bytes: 8 | 16): string {
   if (poolUsed + bytes > pool.length) {
     crypto.getRandomValues(pool)
     poolUsed = 0
   }
-  let id = ''
+  const codes = idCodes[bytes]
   let zero = true
-  for (let i = poolUsed; i < poolUsed + bytes; i++) {
-    const byte = pool[i]!
+  for (let i = 0; i < bytes; i++) {
+    const byte = pool[poolUsed + i]!
     if (byte !== 0) zero = false
-    id += HEX_BYTES[byte]
+    codes[2 * i] = HEX_DIGITS[byte >> 4]!
+    codes[2 * i + 1] = HEX_DIGITS[byte & 15]!
   }
   poolUsed += bytes
   // As the SDK does: an all-zero id would be invalid, so its last byte becomes 1 (odds of 2^-64 and less).
-  return zero ? `${id.slice(0, -2)}01` : id
+  if (zero) codes[2 * bytes - 1] = HEX_DIGITS[1]!
+  return String.fromCharCode.apply(null, codes)
 }
