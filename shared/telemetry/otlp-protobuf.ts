@@ -43,15 +43,27 @@ const TWO_POW_32 = 0x1_0000_0000
 
 function groupByResource(spans: readonly ReadableSpan[]) {
   const resources = new Map<Resource, Map<ReadableSpan['instrumentationScope'], ReadableSpan[]>>()
+  // A service's spans share one resource and scope: the group of the span before is checked first.
+  let last: ReadableSpan | undefined
+  let lastList: ReadableSpan[] = []
   for (const span of spans) {
+    if (last && span.resource === last.resource && span.instrumentationScope === last.instrumentationScope) {
+      lastList.push(span)
+      continue
+    }
+    last = span
     let scopes = resources.get(span.resource)
     if (!scopes) {
       scopes = new Map()
       resources.set(span.resource, scopes)
     }
-    const list = scopes.get(span.instrumentationScope)
+    let list = scopes.get(span.instrumentationScope)
     if (list) list.push(span)
-    else scopes.set(span.instrumentationScope, [span])
+    else {
+      list = [span]
+      scopes.set(span.instrumentationScope, list)
+    }
+    lastList = list
   }
   return resources
 }
@@ -74,7 +86,7 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
   w.hrTime(span.startTime)
   w.tag(8, 1)
   w.hrTime(span.endTime)
-  if (span.attributes) w.attributes(9, span.attributes)
+  if (span.attributes) spanAttributes(w, span.attributes)
   w.varintField(10, span.droppedAttributesCount)
   for (const event of span.events) writeEvent(w, event)
   w.varintField(12, span.droppedEventsCount)
@@ -118,6 +130,23 @@ function writeLink(w: Writer, link: Link): void {
 
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | SPAN_FLAGS_HAS_IS_REMOTE | (isRemote ? SPAN_FLAGS_IS_REMOTE : 0)
+}
+
+/**
+ * Span attributes (field 9). Frozen ones are shared by many spans (a database statement's, see tracer.ts) and cannot
+ * change: encoded the first time, copied after. Not when a value is an array, which freezing leaves changeable.
+ */
+const frozenAttributes = new WeakMap<Attributes, Uint8Array | null>()
+function spanAttributes(w: Writer, attributes: Attributes): void {
+  let bytes = Object.isFrozen(attributes) ? frozenAttributes.get(attributes) : null
+  if (bytes === undefined) {
+    const own = new Writer(256)
+    own.attributes(9, attributes)
+    bytes = Object.values(attributes).some((value) => typeof value === 'object') ? null : own.buffer.slice(0, own.pos)
+    frozenAttributes.set(attributes, bytes)
+  }
+  if (bytes) w.copy(bytes)
+  else w.attributes(9, attributes)
 }
 
 /** `resource` (ResourceSpans field 1) encoded once per Resource object, unless its attributes may still change. */

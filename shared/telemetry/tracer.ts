@@ -83,7 +83,7 @@ export class LeanTracer implements Tracer {
     const links = options.links?.length
       ? options.links.map((link) => ({ context: link.context, attributes: sanitized(link.attributes) }))
       : NONE
-    const attributes = sanitized(options.attributes)
+    let attributes = startAttributes(options.attributes)
     let attributeCount = sanitizedCount
     const sampling = this.options.sampler.shouldSample(ctx, traceId, name, kind, attributes, links)
     traceState = sampling.traceState ?? traceState
@@ -95,7 +95,7 @@ export class LeanTracer implements Tracer {
     }
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext)
     if (sampling.attributes) {
-      Object.assign(attributes, sanitized(sampling.attributes))
+      attributes = Object.assign(ownCopy(attributes), sanitized(sampling.attributes))
       attributeCount = Object.keys(attributes).length
     }
     return new RecordingSpan(
@@ -193,7 +193,7 @@ class RecordingSpan implements Span, ReadableSpan {
     this.startTimeProvided = startTime != null
     for (const link of links) this.addLink(link)
     this.startTime = startTime == null ? millisToHrTime(now) : this.time(startTime)
-    // `attributes` is this span's own copy, checked by `sanitized`: kept as it is unless a limit has a say.
+    // `attributes` is checked (`startAttributes`), this span's own or frozen and shared: kept unless a limit has a say.
     if (attributeCount <= this.limits.attributeCountLimit && this.limits.attributeValueLengthLimit === Infinity) {
       this.attributes = attributes
       this.attributeCount = attributeCount
@@ -236,6 +236,7 @@ class RecordingSpan implements Span, ReadableSpan {
       this.droppedAttributes++
       return this
     }
+    this.attributes = ownCopy(this.attributes)
     this.attributes[key] = this.truncated(value)
     if (isNew) this.attributeCount++
     return this
@@ -438,6 +439,34 @@ class RecordingSpan implements Span, ReadableSpan {
       ) as AttributeValue
     return value
   }
+}
+
+/** Frozen attributes checked once, by the count `sanitized` keeps of them, or -1 if it would change them. */
+const checkedFrozen = new WeakMap<Attributes, number>()
+
+/**
+ * The attributes a span starts with: `sanitized(given)`, or `given` itself when it is frozen and `sanitized` would
+ * keep it as it is (nothing invalid, no array to copy). A database statement's attributes are the same for every run
+ * of it: one frozen object, checked once, shared by its spans (a span copies it before changing it), and encoded
+ * once for export (otlp-protobuf.ts), instead of a copy a span.
+ */
+function startAttributes(given: Attributes | undefined): Attributes {
+  if (given === undefined || !Object.isFrozen(given)) return sanitized(given)
+  let count = checkedFrozen.get(given)
+  if (count === undefined) {
+    const copy = sanitized(given)
+    const kept = sanitizedCount === Object.keys(given).length && !Object.values(copy).some(Array.isArray)
+    count = kept ? sanitizedCount : -1
+    checkedFrozen.set(given, count)
+  }
+  if (count < 0) return sanitized(given)
+  sanitizedCount = count
+  return given
+}
+
+/** `attributes`, or a copy of them to change when they are frozen and shared (`startAttributes`). */
+function ownCopy(attributes: Attributes): Attributes {
+  return Object.isFrozen(attributes) ? { ...attributes } : attributes
 }
 
 /** How many attributes the last `sanitized` kept: spares the span counting them again. */

@@ -144,6 +144,22 @@ describe('OTLP protobuf encoder', () => {
     expectSameBytes(spans())
   })
 
+  test('frozen attributes shared by several spans (encoded once), and frozen ones holding an array', () => {
+    const { provider, spans } = recorder()
+    const tracer = provider.getTracer('test')
+    for (let i = 0; i < 3; i++) tracer.startSpan(`statement ${i}`).end()
+    const shared = Object.freeze({ 'db.system.name': 'sqlite', 'db.query.text': LONG_ASCII, port: 8081 })
+    const withArray = Object.freeze({ list: ['a', 'b'] })
+    // The SDK copies a span's attributes; ours keeps a frozen set as it is, as these spans do.
+    const [first, second, third] = spans().map((span, i) =>
+      Object.create(span, { attributes: { value: i === 2 ? withArray : shared } }),
+    )
+    expectSameBytes([first, second, third])
+    expectSameBytes([first, second, third])
+    withArray.list.push('c')
+    expectSameBytes([third])
+  })
+
   test('an empty batch', () => {
     expectSameBytes([])
   })

@@ -133,6 +133,38 @@ describe('our tracer does what the SDK tracer does', () => {
     )
   })
 
+  test('frozen attributes (a statement’s, shared by its spans): each span as if it had its own copy', () => {
+    const shared = Object.freeze({ 'db.query.text': 'select 1', 'db.operation.name': 'SELECT' })
+    const invalid = Object.freeze({ kept: 'x', list: ['a'], nothing: null as never, '': 'empty key' })
+    expectSame(
+      both((tracer) => {
+        tracer.startSpan('first', { attributes: shared }).end()
+        const changed = tracer.startSpan('changed', { attributes: shared })
+        changed.setAttribute('error.type', 'SqliteError')
+        changed.setAttribute('db.operation.name', 'replaced')
+        changed.end()
+        tracer.startSpan('after', { attributes: shared }).end()
+        tracer.startSpan('invalid', { attributes: invalid }).end()
+        tracer.startSpan('invalid again', { attributes: invalid }).end()
+      }),
+    )
+    expect(shared).toEqual({ 'db.query.text': 'select 1', 'db.operation.name': 'SELECT' })
+  })
+
+  test('frozen attributes over the count limit, and a sampler adding to them', () => {
+    const shared = Object.freeze({ a: 1, b: 2, c: 3 })
+    const limits = { ...DEFAULT_LIMITS, attributeCountLimit: 2 }
+    expectSame(
+      both((tracer) => tracer.startSpan('limited', { attributes: shared }).end(), new AlwaysOnSampler(), limits),
+    )
+    const adding: Sampler = {
+      shouldSample: () => ({ decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { sampled: true } }),
+      toString: () => 'adding',
+    }
+    expectSame(both((tracer) => tracer.startSpan('sampled', { attributes: shared }).end(), adding))
+    expect(shared).toEqual({ a: 1, b: 2, c: 3 })
+  })
+
   test('limits: count, value length, events, links, and attributes per event and per link', () => {
     const limits: Required<SpanLimits> = {
       attributeValueLengthLimit: 5,
