@@ -9,7 +9,7 @@ export type CollectorDb = LibSQLDatabase<typeof schema> & { $client: Client }
  * The columns each table is written with, in bind order. Tags, events and links are stored as `JSON.stringify`
  * writes them (no spaces): readers narrow with `instr(attributes, '"key":"…"')` before parsing.
  */
-const SPAN_COLUMNS = [
+export const SPAN_COLUMNS = [
   'trace_id',
   'span_id',
   'parent_span_id',
@@ -30,8 +30,8 @@ const SPAN_COLUMNS = [
   'scope_name',
   'scope_version',
 ]
-const EVENT_COLUMNS = ['trace_id', 'span_id', 'position', 'span_start_time', 'time', 'name', 'attributes']
-const LINK_COLUMNS = [
+export const EVENT_COLUMNS = ['trace_id', 'span_id', 'position', 'span_start_time', 'time', 'name', 'attributes']
+export const LINK_COLUMNS = [
   'trace_id',
   'span_id',
   'position',
@@ -43,14 +43,11 @@ const LINK_COLUMNS = [
 ]
 
 /** `insert … on conflict do nothing` of `rows` rows: every table is keyed, so a span sent twice is stored once. */
-const insertSql = (table: string, columns: string[], rows = 1) => {
+export const insertSql = (table: string, columns: string[], rows = 1) => {
   const row = `(${columns.map(() => '?').join(', ')})`
   return `insert into ${table} (${columns.join(', ')}) values ${Array(rows).fill(row).join(', ')} on conflict do nothing`
 }
 
-export const INSERT_SPAN = insertSql('spans', SPAN_COLUMNS)
-export const INSERT_EVENT = insertSql('span_events', EVENT_COLUMNS)
-export const INSERT_LINK = insertSql('span_links', LINK_COLUMNS)
 export const INSERT_RESOURCE =
   'insert into resources (id, service_name, attributes) values (?, ?, ?) on conflict do nothing'
 export const INSERT_OPERATION =
