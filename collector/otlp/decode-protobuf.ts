@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource, Tag } from '../model.ts'
 import { MalformedPayload } from './decode-json.ts'
 
@@ -37,17 +38,19 @@ const I32 = 5
 const key = (field: number, wireType: number) => (field << 3) | wireType
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
 
 /** A cursor over the body: `end` is where the (sub)message being read stops. */
 class Reader {
   pos = 0
   end: number
   private readonly view: DataView
+  /** The same bytes as a Buffer: its hex and latin1 decoding make a flat string in one native call. */
+  private readonly buffer: Buffer
 
   constructor(readonly bytes: Uint8Array) {
     this.end = bytes.length
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
   varint32(): number {
@@ -126,13 +129,10 @@ class Reader {
     const bytes = this.bytes
     const start = this.pos
     this.pos = end
-    // Short ASCII strings (keys, names, most values) without a TextDecoder call.
-    if (end - start <= 24) {
-      let text = ''
-      let index = start
-      for (; index < end && bytes[index]! < 0x80; index++) text += String.fromCharCode(bytes[index]!)
-      if (index === end) return text
-    }
+    // ASCII (keys, names, most values) without a TextDecoder call.
+    let index = start
+    while (index < end && bytes[index]! < 0x80) index++
+    if (index === end) return this.buffer.toString('latin1', start, end)
     try {
       return utf8.decode(bytes.subarray(start, end))
     } catch {
@@ -196,14 +196,9 @@ class Reader {
   id(start: number, end: number, length: number): string | undefined {
     if (start < 0 || end - start !== length) return undefined
     const bytes = this.bytes
-    let zero = true
-    let text = ''
-    for (let index = start; index < end; index++) {
-      const byte = bytes[index]!
-      if (byte !== 0) zero = false
-      text += HEX[byte]
-    }
-    return zero ? undefined : text
+    let index = start
+    while (index < end && bytes[index] === 0) index++
+    return index === end ? undefined : this.buffer.toString('hex', start, end)
   }
 
   /** The bytes as the proto3 JSON mapping shows them (base64), or `undefined` when the field was absent. */
