@@ -138,7 +138,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
  */
 const frozenAttributes = new WeakMap<Attributes, Uint8Array | null>()
 function spanAttributes(w: Writer, attributes: Attributes): void {
-  let bytes = Object.isFrozen(attributes) ? frozenAttributes.get(attributes) : null
+  let bytes = typeof attributes === 'object' && Object.isFrozen(attributes) ? frozenAttributes.get(attributes) : null
   if (bytes === undefined) {
     const own = new Writer(256)
     own.attributes(9, attributes)

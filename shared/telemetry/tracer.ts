@@ -451,7 +451,7 @@ const checkedFrozen = new WeakMap<Attributes, number>()
  * once for export (otlp-protobuf.ts), instead of a copy a span.
  */
 function startAttributes(given: Attributes | undefined): Attributes {
-  if (given === undefined || !Object.isFrozen(given)) return sanitized(given)
+  if (typeof given !== 'object' || given === null || !Object.isFrozen(given)) return sanitized(given)
   let count = checkedFrozen.get(given)
   if (count === undefined) {
     const copy = sanitized(given)

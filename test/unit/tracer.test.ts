@@ -146,6 +146,8 @@ describe('our tracer does what the SDK tracer does', () => {
         tracer.startSpan('after', { attributes: shared }).end()
         tracer.startSpan('invalid', { attributes: invalid }).end()
         tracer.startSpan('invalid again', { attributes: invalid }).end()
+        tracer.startSpan('not an object', { attributes: 'text' as never }).end()
+        tracer.startSpan('null', { attributes: null as never }).end()
       }),
     )
     expect(shared).toEqual({ 'db.query.text': 'select 1', 'db.operation.name': 'SELECT' })
