@@ -9,7 +9,11 @@ export class MalformedPayload extends Error {
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
-const count = (value: unknown): number => (Number.isSafeInteger(Number(value)) ? Number(value) : 0)
+const count = (value: unknown): number => {
+  if (value === undefined) return 0
+  const number = Number(value)
+  return Number.isSafeInteger(number) ? number : 0
+}
 
 /**
  * Reads an `ExportTraceServiceRequest` in the OTLP JSON form (also the shape protobuf decoding produces). Unknown
