@@ -74,9 +74,9 @@ export class Inventory {
     const attributes = { 'order.id': orderId, 'items.count': items.length }
     return inSpan(this.deps.tracer, 'inventory.reserve', { attributes }, async (span) => {
       await this.deps.faults.slowDown('inventory')
-      // A repeated reservation is not looked for first: its insert fails on the (order, product) key, and the catch
-      // below answers it. Most reservations are first ones, and save the read.
-      await this.stockOf(items)
+      // Nothing is read first: the batch itself refuses what a read would have found, and the catch below says
+      // which. A repeated reservation fails on the (order, product) key, an unknown item on the foreign key to its
+      // product (libSQL enforces foreign keys, in a file and on a server alike), too little stock on the check.
       assertTimeLeft()
       const now = new Date()
       try {
@@ -98,8 +98,6 @@ export class Inventory {
           ),
         ])
       } catch (error) {
-        // The order has its reservation already (a repeated request, or one that won the race), its release came
-        // first, or some stock ran out since the check.
         const winner = await this.reservationOf(orderId)
         if (winner) return openOrSold(winner)
         if (await this.wasReleased(orderId)) throw reservationClosed(orderId)

@@ -46,6 +46,25 @@ describe('inventory reservation', () => {
     expect(await shop.stock('sku-dock')).toBe(1)
   })
 
+  test('an unknown item is 404 unknown_item and reserves nothing, the known items beside it neither', async () => {
+    const shop = await inProcessShop()
+    const mouse = await shop.stock('sku-mouse')
+    const answer = await shop.internal(
+      'inventory',
+      post('/reservations', {
+        orderId: 'o-unknown',
+        items: [
+          { id: 'sku-mouse', quantity: 1 },
+          { id: 'sku-nope', quantity: 1 },
+        ],
+      }),
+    )
+    expect(answer.status).toBe(404)
+    expect((await answer.json()).error).toMatchObject({ code: 'unknown_item', details: { unknownItems: ['sku-nope'] } })
+    expect(await shop.stock('sku-mouse')).toBe(mouse)
+    expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
+  })
+
   test('reserving the same order again, even concurrently, takes stock once', async () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
