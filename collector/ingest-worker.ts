@@ -90,8 +90,9 @@ self.onmessage = (event: MessageEvent<IngestRequest>) => {
   inbox.push(event.data)
   if (draining) return
   draining = true
-  // A turn later: requests already queued behind this one join its commit.
-  setTimeout(drain, 0)
+  // A turn later: requests already queued behind this one join its commit. Not setTimeout(0), which waits a
+  // millisecond in Bun: the thread sat idle that long before every commit.
+  setImmediate(drain)
 }
 
 async function drain(): Promise<void> {
