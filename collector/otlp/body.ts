@@ -22,6 +22,7 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   const declared = Number(request.headers.get('content-length') ?? 0)
   if (encoding === 'identity' && declared > maxBytes) throw new BodyError(413, `body over ${maxBytes} bytes`)
   if (!request.body) return new Uint8Array()
+  if (encoding === 'identity' && request.headers.has('content-length')) return readWhole(request, maxBytes)
   const stream = encoding === 'gzip' ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
@@ -42,6 +43,21 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
     throw new BodyError(400, `unreadable ${encoding === 'gzip' ? 'gzip ' : ''}body: ${(error as Error).message}`)
   }
   return concat(chunks, size)
+}
+
+/**
+ * A body of a declared length, read in one native call: over HTTP it is that long, and the declared length was
+ * checked against the cap; the streamed read cost the event loop more than the rest of a small request.
+ */
+async function readWhole(request: Request, maxBytes: number): Promise<Uint8Array> {
+  let body: ArrayBuffer
+  try {
+    body = await request.arrayBuffer()
+  } catch (error) {
+    throw new BodyError(400, `unreadable body: ${(error as Error).message}`)
+  }
+  if (body.byteLength > maxBytes) throw new BodyError(413, `body over ${maxBytes} bytes`)
+  return new Uint8Array(body)
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

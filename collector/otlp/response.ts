@@ -13,13 +13,20 @@ export function encodingOf(contentType: string | null): Encoding | undefined {
   return undefined
 }
 
+/** The answer to a request whose spans were all stored, in each encoding: encoded once. */
+const ALL_STORED: Record<Encoding, string | Uint8Array> = {
+  json: '{}',
+  protobuf: toBinary(ExportTraceServiceResponse, create(ExportTraceServiceResponse)),
+}
+
 /** 200 with an `ExportTraceServiceResponse`, carrying `partialSuccess` when some spans were dropped. */
 export function exportResponse(encoding: Encoding, rejectedSpans: number, errorMessage: string): Response {
-  const partialSuccess = rejectedSpans > 0 ? { rejectedSpans: BigInt(rejectedSpans), errorMessage } : undefined
+  if (rejectedSpans === 0) return respond(encoding, 200, ALL_STORED[encoding])
   if (encoding === 'json') {
-    const body = partialSuccess ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {}
+    const body = { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } }
     return respond(encoding, 200, JSON.stringify(body))
   }
+  const partialSuccess = { rejectedSpans: BigInt(rejectedSpans), errorMessage }
   return respond(
     encoding,
     200,
