@@ -41,6 +41,8 @@ export function createSpanWriter(
   settings: CollectorSettings,
   { worker = true }: { worker?: boolean } = {},
 ): SpanWriter {
+  // Started with the app, not by its first request, which waited the tens of milliseconds the thread takes to load.
+  if (worker && db.$client.protocol === 'file') startIngestThread()
   let chosen: Promise<SpanWriter> | undefined
   const choose = async (): Promise<SpanWriter> => {
     const path = worker ? await localFile(db) : undefined
@@ -85,6 +87,11 @@ function inThreadWriter(db: CollectorDb, settings: CollectorSettings): SpanWrite
 
 /** The one ingest thread of this process, shared by every app in it (tests make many), started on first use. */
 let ingestThread: IngestThread | undefined
+
+function startIngestThread(): IngestThread {
+  if (!ingestThread?.alive) ingestThread = new IngestThread()
+  return ingestThread
+}
 
 /** Bun's workers can be left out of what keeps the process alive, as Node's can. */
 type BunWorker = Worker & { ref(): void; unref(): void }
@@ -152,14 +159,14 @@ function workerWriter(path: string, settings: CollectorSettings): SpanWriter {
   const limits = { maxSpans: settings.maxSpans, maxAgeHours: settings.maxAgeHours }
   return {
     async ingest(encoding, body) {
-      if (!ingestThread?.alive) ingestThread = new IngestThread()
-      if (ingestThread.queuedBytes + body.byteLength > MAX_QUEUED_BYTES && ingestThread.queuedBytes > 0)
+      const thread = startIngestThread()
+      if (thread.queuedBytes + body.byteLength > MAX_QUEUED_BYTES && thread.queuedBytes > 0)
         throw new QueueFull('the ingest queue is full')
       const buffer =
         body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
           ? (body.buffer as ArrayBuffer)
           : (body.slice().buffer as ArrayBuffer)
-      const reply = await ingestThread.send({ path, settings: limits, encoding, body: buffer })
+      const reply = await thread.send({ path, settings: limits, encoding, body: buffer })
       if (reply.ok) return { rejected: reply.rejected, errors: reply.errors }
       if (reply.kind === 'malformed') throw new MalformedPayload(reply.message)
       if (reply.kind === 'storage') throw new StorageError(reply.message)
