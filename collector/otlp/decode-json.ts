@@ -1,7 +1,7 @@
 import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource } from '../model.ts'
 import { toTags } from './any-value.ts'
 import { nanosToMicros, parseId } from './ids.ts'
-import { isObject, type Json, asArray as list } from './json.ts'
+import { isObject, asArray as list } from './json.ts'
 
 /** The request is not an `ExportTraceServiceRequest` at all: answered 400, never retried. */
 export class MalformedPayload extends Error {
@@ -81,8 +81,8 @@ function toSpanRecord(span: unknown, resource: SpanResource, scope: SpanRecord['
     startTime,
     duration: Math.max(0, endTime - startTime),
     attributes: toTags(span.attributes),
-    events: list(span.events).filter(isObject).map(toEvent),
-    links: list(span.links).flatMap(toLink),
+    events: toEvents(span.events),
+    links: toLinks(span.links),
     statusCode: enumValue(status.code, STATUS_CODES),
     statusMessage: text(status.message),
     droppedAttributesCount: count(span.droppedAttributesCount),
@@ -93,17 +93,30 @@ function toSpanRecord(span: unknown, resource: SpanResource, scope: SpanRecord['
   }
 }
 
-function toEvent(event: Json): SpanEvent {
-  return { time: nanosToMicros(event.timeUnixNano) ?? 0, name: text(event.name), attributes: toTags(event.attributes) }
+// Events and links in loops: `filter`, `map` and `flatMap` on the (mostly empty) lists of every span cost more.
+function toEvents(events: unknown): SpanEvent[] {
+  const decoded: SpanEvent[] = []
+  for (const event of list(events)) {
+    if (!isObject(event)) continue
+    decoded.push({
+      time: nanosToMicros(event.timeUnixNano) ?? 0,
+      name: text(event.name),
+      attributes: toTags(event.attributes),
+    })
+  }
+  return decoded
 }
 
-function toLink(link: unknown): SpanLink[] {
-  if (!isObject(link)) return []
-  const traceId = parseId(link.traceId, 16)
-  const spanId = parseId(link.spanId, 8)
-  return traceId && spanId
-    ? [{ traceId, spanId, traceState: text(link.traceState), attributes: toTags(link.attributes) }]
-    : []
+function toLinks(links: unknown): SpanLink[] {
+  const decoded: SpanLink[] = []
+  for (const link of list(links)) {
+    if (!isObject(link)) continue
+    const traceId = parseId(link.traceId, 16)
+    const spanId = parseId(link.spanId, 8)
+    if (traceId && spanId)
+      decoded.push({ traceId, spanId, traceState: text(link.traceState), attributes: toTags(link.attributes) })
+  }
+  return decoded
 }
 
 const SPAN_KINDS = [
