@@ -3,7 +3,8 @@ import Database from 'libsql'
 import type { SpanRecord } from './model.ts'
 import { MultiRowInsert } from './multi-row-insert.ts'
 import type { RetentionSql } from './retention.ts'
-import { EVENT_COLUMNS, INSERT_OPERATION, INSERT_RESOURCE, LINK_COLUMNS, SPAN_COLUMNS, toRows } from './store.ts'
+import { SpanInsert } from './span-insert.ts'
+import { EVENT_COLUMNS, INSERT_OPERATION, INSERT_RESOURCE, LINK_COLUMNS, toRows } from './store.ts'
 
 type Statement = Database.Statement
 
@@ -17,7 +18,7 @@ type Statement = Database.Statement
  */
 export class FileSpanStore {
   private readonly db: Database.Database
-  private readonly insertSpans: MultiRowInsert
+  private readonly insertSpans: SpanInsert
   private readonly insertEvents: MultiRowInsert
   private readonly insertLinks: MultiRowInsert
   private readonly insertResource: Statement
@@ -35,7 +36,7 @@ export class FileSpanStore {
     this.db.exec('PRAGMA wal_autocheckpoint = 8192')
     // 32 MiB of page cache keeps the indexes' hot pages (the trace id key's leaves are written at random).
     this.db.exec('PRAGMA cache_size = -32768')
-    this.insertSpans = new MultiRowInsert(this.db, 'spans', SPAN_COLUMNS)
+    this.insertSpans = new SpanInsert(this.db)
     this.insertEvents = new MultiRowInsert(this.db, 'span_events', EVENT_COLUMNS)
     this.insertLinks = new MultiRowInsert(this.db, 'span_links', LINK_COLUMNS)
     this.insertResource = this.db.prepare(INSERT_RESOURCE)
