@@ -6,7 +6,7 @@ import { insertSql } from './store.ts'
  * Rows one statement takes, largest first. The driver's own cost of a call is about that of binding a span's 19
  * values, so a chunk pays it once for many rows; chunks past 64 rows were no cheaper per row.
  */
-const CHUNK_SIZES = [64, 16, 4, 1]
+export const CHUNK_SIZES = [64, 16, 4, 1]
 
 /** Inserts into one table over a native connection, in multi-row statements each prepared once and reused. */
 export class MultiRowInsert {

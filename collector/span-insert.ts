@@ -1,10 +1,7 @@
 import type { InValue } from '@libsql/client'
 import type Database from 'libsql'
-import { MultiRowInsert } from './multi-row-insert.ts'
+import { CHUNK_SIZES, MultiRowInsert } from './multi-row-insert.ts'
 import { SPAN_COLUMNS } from './store.ts'
-
-/** Rows one statement takes, largest first (as `MultiRowInsert`). */
-const CHUNK_SIZES = [64, 16, 4, 1]
 
 /** Columns an export's spans share, resource by resource and scope by scope: bound once a statement. */
 const SHARED = ['service_name', 'resource_id', 'scope_name', 'scope_version'].map((name) => SPAN_COLUMNS.indexOf(name))
