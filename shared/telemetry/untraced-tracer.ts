@@ -8,6 +8,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api'
+import { activeSpanCall } from './tracer.ts'
 
 /**
  * The tracer of a service whose tracing is disabled (OTEL_SDK_DISABLED). It does what the API's no-op tracer does:
@@ -36,25 +37,14 @@ export class UntracedTracer implements Tracer {
     arg3?: Context | F,
     arg4?: F,
   ): ReturnType<F> | undefined {
-    // The function is the last argument: (name, fn), (name, options, fn) or (name, options, context, fn).
-    let options: SpanOptions | undefined
-    let given: Context | undefined
-    let fn: F
-    if (typeof arg2 === 'function') fn = arg2
-    else if (typeof arg3 === 'function') {
-      options = arg2
-      fn = arg3
-    } else if (typeof arg4 === 'function') {
-      options = arg2
-      given = arg3
-      fn = arg4
-    } else return undefined
-    const parent = given ?? context.active()
-    const span = options?.root ? INVALID_SPAN : spanOf(parent)
-    const run = fn as (span: Span) => ReturnType<F>
+    const call = activeSpanCall(arg2, arg3, arg4)
+    if (!call) return undefined
+    const parent = call.ctx ?? context.active()
+    const span = call.options?.root ? INVALID_SPAN : spanOf(parent)
+    const run = call.fn as (span: Span) => ReturnType<F>
     if (!repeats(parent, span)) return context.with(trace.setSpan(parent, span), run, undefined, span)
-    if (given === undefined || given === context.active()) return run(span)
-    return context.with(given, run, undefined, span)
+    if (call.ctx === undefined || call.ctx === context.active()) return run(span)
+    return context.with(call.ctx, run, undefined, span)
   }
 }
 
