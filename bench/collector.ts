@@ -1,6 +1,7 @@
 // Collector figures, over HTTP against the collector's own process as `bun run dev` starts it: ingest spans/s for
 // OTLP/JSON and protobuf, how long /healthz takes to answer while spans pour in and a tag search runs, and query
 // latency with a million spans stored. `bun run bench:collector` prints them as JSON; `bun run bench` reports them.
+import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { fromJson, type JsonValue, toBinary } from '@bufbuild/protobuf'
 import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
@@ -24,6 +25,9 @@ export interface CollectorFigures {
   spansStored: number
   ingestJsonSpansPerSecond: number
   ingestProtobufSpansPerSecond: number
+  /** CPU of the collector's process (all its threads) a span in each of the two ingests, µs; NaN off Linux. */
+  ingestJsonCpuMicrosPerSpan: number
+  ingestProtobufCpuMicrosPerSpan: number
   /** Protobuf, while the store grows from the measured spans to `spansStored`. */
   fillSpansPerSecond: number
   responsiveness: Responsiveness[]
@@ -91,6 +95,16 @@ const percentiles = (samples: number[]) => {
   return { p50: at(0.5), p95: at(0.95) }
 }
 
+/** User + system CPU of a process so far, µs, from `/proc` (clock ticks of 10 ms); NaN where there is none. */
+function cpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return Number.NaN
+  }
+}
+
 /** The collector as `bun run dev` runs it (`bun collector/bun.ts`), on a free port with a fresh data folder. */
 async function startCollector(maxSpans: number) {
   const environment = await freshEnvironment('collector')
@@ -120,7 +134,7 @@ async function startCollector(maxSpans: number) {
     await stop()
     throw new Error(`the collector did not start:\n${output.join('')}`)
   }
-  return { url, stop }
+  return { url, stop, cpuMicros: () => cpuMicros(child.pid) }
 }
 
 export async function benchCollector({
@@ -219,8 +233,15 @@ export async function benchCollector({
   }
 
   try {
-    const ingestJsonSpansPerSecond = await ingest('json', measuredSpans)
-    const ingestProtobufSpansPerSecond = await ingest('protobuf', measuredSpans)
+    const cpuPerSpan = async (encoding: Encoding) => {
+      const before = collector.cpuMicros()
+      const spansPerSecond = await ingest(encoding, measuredSpans)
+      return { spansPerSecond, cpu: Number(((collector.cpuMicros() - before) / measuredSpans).toFixed(1)) }
+    }
+    const json = await cpuPerSpan('json')
+    const protobuf = await cpuPerSpan('protobuf')
+    const ingestJsonSpansPerSecond = json.spansPerSecond
+    const ingestProtobufSpansPerSecond = protobuf.spansPerSecond
     // Filled so that the two responsiveness runs bring the store to `spans`.
     const fillTo = spans - 2 * measuredSpans
     const fillFrom = nextTrace * SPANS_PER_TRACE
@@ -242,6 +263,8 @@ export async function benchCollector({
       spansStored: nextTrace * SPANS_PER_TRACE,
       ingestJsonSpansPerSecond,
       ingestProtobufSpansPerSecond,
+      ingestJsonCpuMicrosPerSpan: json.cpu,
+      ingestProtobufCpuMicrosPerSpan: protobuf.cpu,
       fillSpansPerSecond,
       responsiveness: responsive,
       traceByIdMs: percentiles(byId),
@@ -289,6 +312,10 @@ export async function collectorSection(context: SectionContext): Promise<Section
         rows: [
           ['ingest, OTLP/JSON, empty store (spans/s)', figures.ingestJsonSpansPerSecond],
           ['ingest, OTLP/protobuf, empty store (spans/s)', figures.ingestProtobufSpansPerSecond],
+          [
+            "the collector's CPU a span in those two ingests, JSON / protobuf (µs, all its threads)",
+            `${figure(figures.ingestJsonCpuMicrosPerSpan)} / ${figure(figures.ingestProtobufCpuMicrosPerSpan)}`,
+          ],
           [
             `ingest, OTLP/protobuf, filling the store on the way to ${stored} spans (spans/s)`,
             figure(figures.fillSpansPerSecond),
