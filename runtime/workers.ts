@@ -20,9 +20,10 @@ type Bindings = Record<string, unknown>
 
 /**
  * `export default workerFor(service)`: the Worker's module. The service and its telemetry are built once per
- * isolate, from the first event's env (a Worker has no env before that); spans are flushed after every request
- * through `ctx.waitUntil`, since timers do not run once a Worker has answered. A service's background tasks run
- * on the Worker's cron trigger.
+ * isolate, from the first event's env (a Worker has no env before that). The processor sets no timer of its own,
+ * since a timer set by one request does not run once that request is done: each request keeps itself alive through
+ * `ctx.waitUntil` until its spans have left, within OTEL_BSP_SCHEDULE_DELAY, together with those of the requests that
+ * end meanwhile. A service's background tasks run on the Worker's cron trigger.
  */
 export function workerFor(service: ServiceDefinition) {
   let started: ReturnType<typeof start> | undefined
@@ -41,7 +42,7 @@ export function workerFor(service: ServiceDefinition) {
       // workerd cancels a request's work when its caller goes away; an order must still reach its end (a client that
       // disconnects does not stop its order), so the handling is kept alive, then the spans are flushed.
       const handling = Promise.resolve(instance.fetch(request))
-      ctx.waitUntil(handling.then(settled, settled).then(() => telemetry.flush()))
+      ctx.waitUntil(handling.then(settled, settled).then(() => telemetry.flushSoon()))
       return handling
     },
     async scheduled(_controller: unknown, bindings: Bindings, ctx: ExecutionContext): Promise<void> {

@@ -56,6 +56,9 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly lanes = new Set<Promise<void>>()
   private timer: ReturnType<typeof setTimeout> | undefined
   private readonly counts = { exported: 0, failed: 0, dropped: 0 }
+  /** Spans ever queued, and ever taken off the queue for an export: `flushAfter` compares its mark with the latter. */
+  private queuedTotal = 0
+  private takenTotal = 0
 
   constructor(
     private readonly exporter: SpanExporter,
@@ -77,6 +80,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       return
     }
     this.queue.push(span)
+    this.queuedTotal++
     if (this.flushOnly) return
     // A full batch goes now, on a new lane if every running one is busy with an export of its own.
     if (this.queue.length >= this.maxExportBatchSize) this.startLane()
@@ -93,6 +97,18 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
    */
   forceFlush(): Promise<void> {
     return this.flushOnly ? this.exportQueued() : this.drain()
+  }
+
+  /**
+   * Flush-only mode (a Worker, after each request): the spans queued now leave within `delayMs`, in one export with
+   * those other requests queue meanwhile. The first caller whose delay ends sends everything queued; a caller whose
+   * spans have left with it by then has nothing to send and returns, never waiting on that export (workerd cancels a
+   * request that waits on another request's I/O). Under load that is an export a delay instead of one a request.
+   */
+  async flushAfter(delayMs: number): Promise<void> {
+    const mark = this.queuedTotal
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    if (this.takenTotal < mark) await this.exportQueued()
   }
 
   async shutdown(): Promise<void> {
@@ -143,13 +159,19 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
    * be an export of a handful of spans after every answer instead of one of a batch or a delay's worth.
    */
   private async lane(): Promise<void> {
-    do await this.exportAndCount(this.queue.splice(0, this.maxExportBatchSize))
+    do await this.exportAndCount(this.takeBatch())
     while (this.queue.length >= this.maxExportBatchSize)
   }
 
   /** Takes batches off the queue and exports them one after another until it is empty. */
   private async exportQueued(): Promise<void> {
-    while (this.queue.length > 0) await this.exportAndCount(this.queue.splice(0, this.maxExportBatchSize))
+    while (this.queue.length > 0) await this.exportAndCount(this.takeBatch())
+  }
+
+  private takeBatch(): ReadableSpan[] {
+    const batch = this.queue.splice(0, this.maxExportBatchSize)
+    this.takenTotal += batch.length
+    return batch
   }
 
   private async exportAndCount(batch: ReadableSpan[]): Promise<void> {

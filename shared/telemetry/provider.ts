@@ -14,8 +14,13 @@ import { UntracedTracer } from './untraced-tracer.ts'
 export interface Telemetry {
   /** The tracer of this service; services open spans for their own work with it and never touch the SDK. */
   readonly tracer: Tracer
-  /** Sends every finished span now; a Worker hands this to `ctx.waitUntil` after each request. */
+  /** Sends every finished span now (a Worker's cron run hands this to `ctx.waitUntil`). */
   flush(): Promise<void>
+  /**
+   * Sends the spans finished so far within OTEL_BSP_SCHEDULE_DELAY, in one export with those finished meanwhile: a
+   * Worker hands this to `ctx.waitUntil` after each request, so requests that end together share an export.
+   */
+  flushSoon(): Promise<void>
   shutdown(): Promise<void>
   /** Spans waiting, exported, failed and dropped since start. */
   stats(): ExportStats
@@ -46,7 +51,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   if (config.disabled) {
     // Still carries incoming trace context through to downstream calls, as the API's no-op tracer does.
     const tracer = new UntracedTracer()
-    return { tracer, flush: async () => {}, shutdown: async () => {}, stats: () => EMPTY_STATS }
+    const nothing = async () => {}
+    return { tracer, flush: nothing, flushSoon: nothing, shutdown: nothing, stats: () => EMPTY_STATS }
   }
   const exporter = spanExporter(config, options, warn)
   // OTEL_TRACES_EXPORTER=none: spans are still made and sampled (trace ids, propagation), then go nowhere.
@@ -69,6 +75,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   return {
     tracer,
     flush: async () => processor?.forceFlush(),
+    flushSoon: async () => processor?.flushAfter(config.batch.scheduledDelayMillis),
     shutdown: async () => processor?.shutdown(),
     stats: () => processor?.stats() ?? EMPTY_STATS,
   }

@@ -176,6 +176,38 @@ describe('bounded batch processor', () => {
     expect(processor.stats()).toMatchObject({ exported: 6, queued: 0 })
   })
 
+  test('flushAfter (Workers): requests that end within the delay share one export, and none waits on another', async () => {
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, { scheduledDelayMillis: 0 })
+    for (const span of spans(2, 'first')) processor.onEnd(span)
+    const first = processor.flushAfter(100)
+    jest.advanceTimersByTime(40)
+    for (const span of spans(1, 'second')) processor.onEnd(span)
+    let secondDone = false
+    const second = processor.flushAfter(100).then(() => {
+      secondDone = true
+    })
+    // The first request's delay ends: everything queued leaves in one export, the second request's span too.
+    jest.advanceTimersByTime(60)
+    await waitFor(() => target.batches.length === 1)
+    expect(target.batches).toEqual([['first-0', 'first-1', 'second-0']])
+    // The second request's delay ends while that export is still unanswered: its spans have left, so it is done.
+    jest.advanceTimersByTime(40)
+    await second
+    expect(secondDone).toBe(true)
+    expect(target.batches).toHaveLength(1)
+    // A span that ends after the export started leaves with the next request's flush.
+    for (const span of spans(1, 'third')) processor.onEnd(span)
+    const third = processor.flushAfter(100)
+    jest.advanceTimersByTime(100)
+    await waitFor(() => target.batches.length === 2)
+    expect(target.batches[1]).toEqual(['third-0'])
+    target.answer(0)
+    target.answer(1)
+    await Promise.all([first, third])
+    expect(processor.stats()).toMatchObject({ exported: 4, queued: 0 })
+  })
+
   test('sends a partial batch once the scheduled delay has passed, without a flush', async () => {
     const target = recordingExporter()
     const processor = new BoundedBatchSpanProcessor(target.exporter, { scheduledDelayMillis: 1000 })
