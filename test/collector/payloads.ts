@@ -10,8 +10,15 @@ export const LINKED_SPAN = 'b7ad6b7169203331'
 
 const string = (key: string, value: string) => ({ key, value: { stringValue: value } })
 
+/**
+ * Nanoseconds of today need more than a double's 53 bits: one given as a JSON number is rounded (to a multiple of
+ * 256 ns), and its microseconds then differ from those of the same time given as a string about one time in eight.
+ * A start on a whole 4 ms (a multiple of both 256 ns and 1 µs) keeps the times written as numbers below exact.
+ */
+const EXACT_AS_NUMBER_NS = 4_000_000n
+
 export function handWrittenRequest() {
-  const start = nowNanos() - 10_000_000_000n
+  const start = ((nowNanos() - 10_000_000_000n) / EXACT_AS_NUMBER_NS) * EXACT_AS_NUMBER_NS
   return {
     resourceSpans: [
       {
