@@ -208,6 +208,28 @@ describe('bounded batch processor', () => {
     expect(processor.stats()).toMatchObject({ exported: 4, queued: 0 })
   })
 
+  test('flushAfter sends only as far as its own spans, however many arrive meanwhile', async () => {
+    const target = recordingExporter({ hold: true })
+    const processor = new BoundedBatchSpanProcessor(target.exporter, { maxExportBatchSize: 2, scheduledDelayMillis: 0 })
+    for (const span of spans(3, 'own')) processor.onEnd(span)
+    const flushed = processor.flushAfter(100)
+    jest.advanceTimersByTime(100)
+    // Other requests keep queueing spans while this one's batches are out.
+    for (const span of spans(5, 'later')) processor.onEnd(span)
+    await waitFor(() => target.batches.length === 1)
+    target.answer(0)
+    await waitFor(() => target.batches.length === 2)
+    for (const span of spans(5, 'more')) processor.onEnd(span)
+    target.answer(1)
+    await flushed
+    // Its three spans left in the first two batches; the later ones wait for their own requests' flushes.
+    expect(target.batches).toEqual([
+      ['own-0', 'own-1'],
+      ['own-2', 'later-0'],
+    ])
+    expect(processor.stats()).toMatchObject({ exported: 4, queued: 9 })
+  })
+
   test('sends a partial batch once the scheduled delay has passed, without a flush', async () => {
     const target = recordingExporter()
     const processor = new BoundedBatchSpanProcessor(target.exporter, { scheduledDelayMillis: 1000 })
