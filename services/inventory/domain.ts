@@ -67,36 +67,40 @@ export class Inventory {
 
   /**
    * Reserves every item for the order or none: the inserts and the stock updates run in one batch, and the
-   * `available >= 0` check aborts it if any item would oversell. The (order, product) key makes it idempotent. An
-   * order already released is refused (`409 reservation_closed`), also when its release wins a race with this.
+   * `available >= 0` check aborts it if any item would oversell. An order reserves once: a repeated reservation, even
+   * a concurrent one or one with other items, is answered with the first and takes nothing. An order already released
+   * is refused (`409 reservation_closed`), also when its release wins a race with this.
    */
   reserve(orderId: string, items: ItemRequest[]): Promise<Reservation> {
     const attributes = { 'order.id': orderId, 'items.count': items.length }
     return inSpan(this.deps.tracer, 'inventory.reserve', { attributes }, async (span) => {
       await this.deps.faults.slowDown('inventory')
       // Nothing is read first: the batch itself refuses what a read would have found, and the catch below says
-      // which. A repeated reservation fails on the (order, product) key, an unknown item on the foreign key to its
-      // product (libSQL enforces foreign keys, in a file and on a server alike), too little stock on the check.
+      // which. An unknown item fails on the foreign key to its product (libSQL enforces foreign keys, in a file and
+      // on a server alike), too little stock on the check, a released order on its trigger. An order that has its
+      // reservation already, whatever the items asked now, inserts nothing and takes no stock (`changes()` counts
+      // the statement before), and is answered with the reservation it has.
       assertTimeLeft()
-      const now = new Date()
+      const now = Date.now()
+      const rows = sql.join(
+        items.map((item) => sql`(${orderId}, ${item.id}, ${item.quantity}, 'reserved', ${now})`),
+        sql`, `,
+      )
+      let inserted: number
       try {
-        await this.deps.db.batch([
-          this.deps.db.insert(reservations).values(
-            items.map((item) => ({
-              orderId,
-              productId: item.id,
-              quantity: item.quantity,
-              status: 'reserved' as const,
-              updatedAt: now,
-            })),
-          ),
+        const [insert] = await this.deps.db.batch([
+          this.deps.db.run(sql`
+            insert into ${reservations} (order_id, product_id, quantity, status, updated_at)
+            select * from (values ${rows})
+            where not exists (select 1 from ${reservations} where ${reservations.orderId} = ${orderId})`),
           ...items.map((item) =>
             this.deps.db
               .update(products)
               .set({ available: sql`${products.available} - ${item.quantity}` })
-              .where(eq(products.id, item.id)),
+              .where(and(eq(products.id, item.id), sql`changes() > 0`)),
           ),
         ])
+        inserted = insert.rowsAffected
       } catch (error) {
         const winner = await this.reservationOf(orderId)
         if (winner) return openOrSold(winner)
@@ -104,6 +108,7 @@ export class Inventory {
         assertInStock(items, await this.stockOf(items))
         throw error
       }
+      if (inserted === 0) return openOrSold((await this.reservationOf(orderId))!)
       for (const item of items) span.addEvent('item_reserved', { 'item.id': item.id, 'item.quantity': item.quantity })
       return { orderId, status: 'reserved', items: items.map(({ id, quantity }) => ({ id, quantity })) }
     })

@@ -46,6 +46,24 @@ describe('inventory reservation', () => {
     expect(await shop.stock('sku-dock')).toBe(1)
   })
 
+  test('an order reserves once: a second reservation with other items is answered with the first and takes nothing', async () => {
+    const shop = await inProcessShop()
+    const cable = await shop.stock('sku-cable')
+    const first = await shop.internal(
+      'inventory',
+      post('/reservations', { orderId: 'o-once', items: [{ id: 'sku-mouse', quantity: 1 }] }),
+    )
+    expect(first.status).toBe(201)
+    const second = await shop.internal(
+      'inventory',
+      post('/reservations', { orderId: 'o-once', items: [{ id: 'sku-cable', quantity: 3 }] }),
+    )
+    expect(second.status).toBe(201)
+    expect(await second.json()).toEqual(await first.json())
+    expect(await shop.stock('sku-cable')).toBe(cable)
+    expect(await shop.count('inventory', "select * from reservations where order_id = 'o-once'")).toBe(1)
+  })
+
   test('an unknown item is 404 unknown_item and reserves nothing, the known items beside it neither', async () => {
     const shop = await inProcessShop()
     const mouse = await shop.stock('sku-mouse')
