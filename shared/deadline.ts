@@ -59,16 +59,21 @@ export function deadlineFetch(base: Fetch): Fetch {
     if (left <= 0) throw new DOMException('the request deadline has passed', 'TimeoutError')
     const headers = outgoingHeaders(input, init)
     headers.set(BUDGET_HEADER, String(Math.floor(left)))
-    const timeout = AbortSignal.timeout(left)
     const given = init?.signal ?? (input instanceof Request ? input.signal : undefined)
-    return base(input, { ...init, headers, signal: given ? AbortSignal.any([given, timeout]) : timeout })
+    return base(input, { ...init, headers, signal: abortingAfter(left, given) })
   }
 }
 
 /** `signal`, made to abort also when the active request's deadline passes (a TimeoutError). */
 export function withDeadline(signal: AbortSignal): AbortSignal {
   const left = timeLeft()
-  return left === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(Math.max(left, 0))])
+  return left === undefined ? signal : abortingAfter(left, signal)
+}
+
+/** A signal that aborts once `ms` have passed (a TimeoutError), or when `signal` does, if there is one. */
+function abortingAfter(ms: number, signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(Math.max(ms, 0))
+  return signal ? AbortSignal.any([signal, timeout]) : timeout
 }
 
 /** Refuses to start a change the caller has already given up on (it would outlive the caller's compensation). */

@@ -10,7 +10,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions'
-import { markError } from './span.ts'
+import { endSpanAfter } from './span.ts'
 import { isUntraced } from './untraced-tracer.ts'
 
 type Statement = InStatement | [string, unknown?]
@@ -54,16 +54,7 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
     const span = tracer.startSpan(name, options, parent)
     // The statement runs in its caller's context: nothing inside the driver makes spans, so making this one active
     // (a context copy and an AsyncLocalStorage frame a statement) would change nothing but the cost.
-    let result: T
-    try {
-      result = await method.apply(target, args)
-    } catch (error) {
-      markError(span, error)
-      span.end()
-      throw error
-    }
-    span.end()
-    return result
+    return endSpanAfter(span, () => method.apply(target, args))
   }
   const wrap = <C extends Client | Transaction>(target: C): C => {
     // Built once per client or transaction, not on every property read.

@@ -10,7 +10,7 @@ import {
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions'
 import { addMethodAttributes, addServerAttributes, redactedQuery, spanNameOf } from './http-attributes.ts'
 import { hasContextToInject, injectContext, injectTraceContext } from './propagation.ts'
-import { markError } from './span.ts'
+import { endSpanAfter } from './span.ts'
 import { isUntraced } from './untraced-tracer.ts'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
@@ -64,21 +64,15 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
     const span = tracer.startSpan(spanNameOf(method), { kind: SpanKind.CLIENT, attributes }, parent)
     const headers = outgoingHeaders(input, init)
     inject(headers, trace.setSpan(parent, span))
-    let response: Response
-    try {
-      response = await base(input, { ...init, headers })
-    } catch (error) {
-      markError(span, error)
-      span.end()
-      throw error
-    }
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status)
-    if (response.status >= 400) {
-      span.setAttribute(ATTR_ERROR_TYPE, String(response.status))
-      span.setStatus({ code: SpanStatusCode.ERROR })
-    }
-    span.end()
-    return response
+    return endSpanAfter(span, async () => {
+      const response = await base(input, { ...init, headers })
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status)
+      if (response.status >= 400) {
+        span.setAttribute(ATTR_ERROR_TYPE, String(response.status))
+        span.setStatus({ code: SpanStatusCode.ERROR })
+      }
+      return response
+    })
   }
 }
 

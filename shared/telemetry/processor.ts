@@ -111,7 +111,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
     // Only as far as its own spans: under steady load the queue never empties, and a request that chased it would
     // export for everyone else, past its subrequest limit and waitUntil's time.
-    while (this.takenTotal < mark && this.queue.length > 0) await this.exportAndCount(this.takeBatch())
+    await this.exportQueued(mark)
   }
 
   async shutdown(): Promise<void> {
@@ -166,9 +166,12 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     while (this.queue.length >= this.maxExportBatchSize)
   }
 
-  /** Takes batches off the queue and exports them one after another until it is empty. */
-  private async exportQueued(): Promise<void> {
-    while (this.queue.length > 0) await this.exportAndCount(this.takeBatch())
+  /**
+   * Takes batches off the queue and exports them one after another until it is empty, or until the spans queued
+   * before `mark` (a count of `queuedTotal`) have all been taken.
+   */
+  private async exportQueued(mark = Number.POSITIVE_INFINITY): Promise<void> {
+    while (this.takenTotal < mark && this.queue.length > 0) await this.exportAndCount(this.takeBatch())
   }
 
   private takeBatch(): ReadableSpan[] {
