@@ -4,6 +4,7 @@ import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { assertTimeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { Faults } from '../../shared/faults.ts'
+import { bound } from '../../shared/prepared.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { type ItemRequest, toAmount } from '../../shared/types.ts'
 import type { PricedItem, Product, Reservation } from './contract.ts'
@@ -21,7 +22,11 @@ export interface InventoryDeps {
 
 /** Stock and reservations. Every change of stock is one atomic batch guarded by the `available >= 0` check. */
 export class Inventory {
-  constructor(private readonly deps: InventoryDeps) {}
+  private readonly statements: ReturnType<typeof preparedStatements>
+
+  constructor(private readonly deps: InventoryDeps) {
+    this.statements = preparedStatements(deps.db)
+  }
 
   async listProducts(): Promise<Product[]> {
     const rows = await this.deps.db.select().from(products).orderBy(products.id)
@@ -145,11 +150,7 @@ export class Inventory {
    */
   commit(orderId: string): Promise<Reservation> {
     return inSpan(this.deps.tracer, 'inventory.commit', { attributes: { 'order.id': orderId } }, async () => {
-      const committed = await this.deps.db
-        .update(reservations)
-        .set({ status: 'committed', updatedAt: new Date() })
-        .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'reserved')))
-        .returning()
+      const committed = await this.statements.commit.all({ orderId, updatedAt: Date.now() })
       // Nothing held to commit: a repeated commit finds the rows committed already.
       const reservation = committed.length > 0 ? toReservation(orderId, committed) : await this.reservationOf(orderId)
       if (reservation?.status !== 'committed') {
@@ -171,12 +172,31 @@ export class Inventory {
   /** Stock and price of the items; `404 unknown_item` names any id the catalogue does not have. */
   private async stockOf(items: ItemRequest[]) {
     const ids = items.map((item) => item.id)
-    const rows = await this.deps.db.select().from(products).where(inArray(products.id, ids))
+    const rows = await this.statements.products.all({ ids: JSON.stringify(ids) })
     const stock = new Map(rows.map((row) => [row.id, row]))
     const unknownItems = ids.filter((id) => !stock.has(id))
     if (unknownItems.length > 0)
       throw new AppError(404, 'unknown_item', `unknown item: ${unknownItems.join(', ')}`, { unknownItems })
     return stock
+  }
+}
+
+/** The statements every order runs, prepared once (see shared/prepared.ts). */
+function preparedStatements(db: InventoryDb) {
+  return {
+    /** Products by id: the ids as one JSON array, so one statement serves any number of them. */
+    products: db
+      .select()
+      .from(products)
+      .where(inArray(products.id, sql`(select value from json_each(${sql.placeholder('ids')}))`))
+      .prepare(),
+    /** An order's held reservation rows, marked sold. */
+    commit: db
+      .update(reservations)
+      .set({ status: 'committed', updatedAt: bound<number>('updatedAt') })
+      .where(and(eq(reservations.orderId, sql.placeholder('orderId')), eq(reservations.status, 'reserved')))
+      .returning()
+      .prepare(),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api'
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm'
+import { bound } from '../../shared/prepared.ts'
 import type { Fetch } from '../../shared/telemetry/fetch.ts'
 import { spanContextOf, traceparentOf } from '../../shared/telemetry/propagation.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
@@ -48,7 +49,11 @@ export const retryDelayMs = (attempts: number) => Math.min(1000 * 2 ** Math.max(
  * status change; `deliver` sends what is not delivered yet, at least once.
  */
 export class Outbox {
-  constructor(private readonly deps: { db: OrderDb; tracer: Tracer; sink: NotificationSink }) {}
+  private readonly statements: ReturnType<typeof preparedStatements>
+
+  constructor(private readonly deps: { db: OrderDb; tracer: Tracer; sink: NotificationSink }) {
+    this.statements = preparedStatements(deps.db)
+  }
 
   /**
    * The statement that records the notification of `kind` for the order, with the active span's `traceparent`. It
@@ -72,13 +77,7 @@ export class Outbox {
    */
   async deliver(now = new Date()): Promise<number> {
     const { db, tracer, sink } = this.deps
-    const due = or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, now))
-    const pending = await db
-      .select()
-      .from(outbox)
-      .where(and(isNull(outbox.deliveredAt), due))
-      .orderBy(asc(outbox.createdAt))
-      .limit(DELIVERY_BATCH)
+    const pending = await this.statements.due.all({ now: now.getTime() })
     let delivered = 0
     for (const row of pending) {
       const order = spanContextOf(row.traceparent)
@@ -112,10 +111,7 @@ export class Outbox {
               .where(eq(outbox.id, row.id))
             throw error
           }
-          await db
-            .update(outbox)
-            .set({ deliveredAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
-            .where(and(eq(outbox.id, row.id), isNull(outbox.deliveredAt)))
+          await this.statements.delivered.run({ id: row.id, deliveredAt: Date.now() })
           delivered++
         },
       ).catch(() => {
@@ -123,5 +119,30 @@ export class Outbox {
       })
     }
     return delivered
+  }
+}
+
+/** The statements of every delivery run, prepared once (see shared/prepared.ts). */
+function preparedStatements(db: OrderDb) {
+  return {
+    /** The notifications due at `now` (ms), oldest first. */
+    due: db
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          isNull(outbox.deliveredAt),
+          or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, bound<number>('now'))),
+        ),
+      )
+      .orderBy(asc(outbox.createdAt))
+      .limit(DELIVERY_BATCH)
+      .prepare(),
+    /** A notification the sink accepted. */
+    delivered: db
+      .update(outbox)
+      .set({ deliveredAt: bound<number>('deliveredAt'), attempts: sql`${outbox.attempts} + 1`, lastError: null })
+      .where(and(eq(outbox.id, sql.placeholder('id')), isNull(outbox.deliveredAt)))
+      .prepare(),
   }
 }

@@ -180,7 +180,7 @@ export class Saga {
     notify?: NotificationKind,
   ): Promise<StoredOrder> {
     const { store } = this.deps
-    const moved = await store.transition(order, [order.status], to, fields, notify)
+    const moved = await store.transition(order, order.status, to, fields, notify)
     return moved ?? (await store.findById(order.id))!
   }
 

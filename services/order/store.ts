@@ -1,5 +1,6 @@
 import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import { AppError } from '../../shared/errors.ts'
+import { bound } from '../../shared/prepared.ts'
 import { toAmount, toCents } from '../../shared/types.ts'
 import type { PricedItem } from '../inventory/contract.ts'
 import { type Order, type OrderStatus, type PlaceOrder, totalCents, UNSETTLED } from './contract.ts'
@@ -18,7 +19,12 @@ export interface TransitionFields {
 
 /** Orders in the order service's database. Every status change is one conditional write. */
 export class OrderStore {
-  constructor(private readonly deps: { db: OrderDb; outbox: Outbox }) {}
+  /** The status change prepared once (see shared/prepared.ts); a batch builds it from the values instead. */
+  private readonly statusChange: ReturnType<typeof preparedStatusChange>
+
+  constructor(private readonly deps: { db: OrderDb; outbox: Outbox }) {
+    this.statusChange = preparedStatusChange(deps.db)
+  }
 
   /**
    * Inserts the order `pending` with its items in one batch, but only while the user has fewer than `maxOpenOrders`
@@ -57,13 +63,13 @@ export class OrderStore {
   }
 
   /**
-   * Moves the order from one of the statuses `from` to `to`, as one conditional write, and, with `notify`, records
-   * the notification announcing it in the same transaction, only if the write changed the row. Answers the order as
-   * it now is, or undefined when it was no longer in `from` (another writer moved it first: nothing was written).
+   * Moves the order from status `from` to `to`, as one conditional write, and, with `notify`, records the
+   * notification announcing it in the same transaction, only if the write changed the row. Answers the order as it
+   * now is, or undefined when it was no longer in `from` (another writer moved it first: nothing was written).
    */
   async transition(
     order: StoredOrder,
-    from: readonly OrderStatus[],
+    from: OrderStatus,
     to: OrderStatus,
     fields: TransitionFields = {},
     notify?: NotificationKind,
@@ -75,25 +81,20 @@ export class OrderStore {
       paymentId: fields.paymentId ?? order.paymentId,
       failure: fields.failure ?? order.failure,
     }
-    const update = db
-      .update(orders)
-      .set({
-        status: to,
-        updatedAt: new Date(),
-        ...(fields.paymentId ? { paymentId: fields.paymentId } : {}),
-        ...(fields.failure
-          ? {
-              failureStatus: fields.failure.status,
-              failureCode: fields.failure.code,
-              failureMessage: fields.failure.message,
-            }
-          : {}),
-      })
-      .where(and(eq(orders.id, order.id), inArray(orders.status, [...from])))
-      .returning({ id: orders.id })
+    // Fields not given keep their value (`coalesce`).
+    const change = {
+      id: order.id,
+      from,
+      to,
+      updatedAt: Date.now(),
+      paymentId: fields.paymentId ?? null,
+      failureStatus: fields.failure?.status ?? null,
+      failureCode: fields.failure?.code ?? null,
+      failureMessage: fields.failure?.message ?? null,
+    }
     const [changed] = notify
-      ? await db.batch([update, outbox.recordIfChanged(order.id, notify, orderDocument(next))])
-      : [await update]
+      ? await db.batch([statusChange(db, given(change)), outbox.recordIfChanged(order.id, notify, orderDocument(next))])
+      : [await this.statusChange.all(change)]
     return changed.length > 0 ? next : undefined
   }
 
@@ -143,6 +144,46 @@ export class OrderStore {
         : undefined,
     }
   }
+}
+
+type StatusChange = Record<'id' | 'from' | 'to' | 'updatedAt' | StatusChangeField, SQL>
+type StatusChangeField = 'paymentId' | 'failureStatus' | 'failureCode' | 'failureMessage'
+
+/** The conditional write of a status change; each value a placeholder (prepared) or a value (`given`). */
+function statusChange(db: OrderDb, change: StatusChange) {
+  const keep = (field: StatusChangeField) => sql`coalesce(${change[field]}, ${orders[field]})`
+  return db
+    .update(orders)
+    .set({
+      status: sql`${change.to}`,
+      updatedAt: sql`${change.updatedAt}`,
+      paymentId: keep('paymentId'),
+      failureStatus: keep('failureStatus'),
+      failureCode: keep('failureCode'),
+      failureMessage: keep('failureMessage'),
+    })
+    .where(and(eq(orders.id, change.id), eq(orders.status, change.from)))
+    .returning({ id: orders.id })
+}
+
+const CHANGE_KEYS = [
+  'id',
+  'from',
+  'to',
+  'updatedAt',
+  'paymentId',
+  'failureStatus',
+  'failureCode',
+  'failureMessage',
+] as const
+
+function preparedStatusChange(db: OrderDb) {
+  return statusChange(db, Object.fromEntries(CHANGE_KEYS.map((key) => [key, bound(key)])) as StatusChange).prepare()
+}
+
+/** The values of one change, bound as they are. */
+function given(values: Record<keyof StatusChange, string | number | null>): StatusChange {
+  return Object.fromEntries(CHANGE_KEYS.map((key) => [key, sql`${values[key]}`])) as StatusChange
 }
 
 const inProgress = (userId: string) => and(eq(orders.userId, userId), inArray(orders.status, [...UNSETTLED]))

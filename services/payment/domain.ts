@@ -1,9 +1,10 @@
 import { type Span, type Tracer, trace } from '@opentelemetry/api'
-import { and, eq, gt, inArray, isNull } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { timeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { Faults } from '../../shared/faults.ts'
+import { bound } from '../../shared/prepared.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { sleep } from '../../shared/time.ts'
 import { toAmount, toCents } from '../../shared/types.ts'
@@ -38,6 +39,13 @@ export interface PaymentDeps {
   policy: RetryPolicy
 }
 
+/** How an attempt ended: the provider's reference of a charge, or why it was not made (of this attempt only). */
+interface AttemptOutcome {
+  status: 'succeeded' | 'declined' | 'failed'
+  providerReference?: string
+  failureReason?: string
+}
+
 /** Statuses an attempt may start from. */
 const CLAIMABLE: PaymentStatus[] = ['pending', 'failed']
 /** Statuses a void fences: no money is taken yet, as far as this service knows. */
@@ -53,7 +61,11 @@ const OUTCOME_POLL_MS = 25
  * outcome was lost (a timeout, a crash) never leaves money taken behind a cancelled order.
  */
 export class Payments {
-  constructor(private readonly deps: PaymentDeps) {}
+  private readonly statements: ReturnType<typeof preparedStatements>
+
+  constructor(private readonly deps: PaymentDeps) {
+    this.statements = preparedStatements(deps.db)
+  }
 
   /**
    * Charges the order's amount once. A payment that already succeeded is returned as it is, one that was declined
@@ -163,20 +175,12 @@ export class Payments {
    * its first attempt (`charging`, attempt 1): the same as recording it `pending` and claiming it, one write less.
    */
   private async recordOf(orderId: string, amount: number): Promise<{ payment: Payment; claimed: boolean }> {
-    const now = new Date()
-    const [created] = await this.deps.db
-      .insert(payments)
-      .values({
-        id: crypto.randomUUID(),
-        orderId,
-        amountCents: toCents(amount),
-        status: 'charging',
-        attempts: 1,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({ target: payments.orderId })
-      .returning()
+    const [created] = await this.statements.record.all({
+      id: crypto.randomUUID(),
+      orderId,
+      amountCents: toCents(amount),
+      now: new Date(),
+    })
     if (created) return { payment: toPayment(created), claimed: true }
     // The order has its payment already: a repeated request, or a void that came first.
     return { payment: (await this.byOrder(orderId))!, claimed: false }
@@ -234,12 +238,14 @@ export class Payments {
    * Records the outcome of the attempt this request claimed. When a void came first its outcome stands, and a charge
    * that went through meanwhile is given back (`reconcile` finds it at the provider).
    */
-  private async finish(payment: Payment, fields: Partial<typeof payments.$inferInsert>, span: Span): Promise<Payment> {
-    const [row] = await this.deps.db
-      .update(payments)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(and(eq(payments.id, payment.id), eq(payments.status, 'charging')))
-      .returning()
+  private async finish(payment: Payment, fields: AttemptOutcome, span: Span): Promise<Payment> {
+    const [row] = await this.statements.finish.all({
+      id: payment.id,
+      status: fields.status,
+      providerReference: fields.providerReference ?? null,
+      failureReason: fields.failureReason ?? null,
+      updatedAt: Date.now(),
+    })
     if (row) return toPayment(row)
     const [current] = await this.deps.db.select().from(payments).where(eq(payments.id, payment.id))
     if (fields.status === 'succeeded' && current!.status === 'voided') {
@@ -289,6 +295,40 @@ export class Payments {
       current = (await this.get(payment.id))!
     }
     return current
+  }
+}
+
+/** The statements every payment runs, prepared once (see shared/prepared.ts). */
+function preparedStatements(db: PaymentDb) {
+  const now = sql.placeholder('now')
+  return {
+    /** A new payment, recorded claimed for its first attempt; nothing if the order has one. */
+    record: db
+      .insert(payments)
+      .values({
+        id: sql.placeholder('id'),
+        orderId: sql.placeholder('orderId'),
+        amountCents: sql.placeholder('amountCents'),
+        status: 'charging',
+        attempts: 1,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing({ target: payments.orderId })
+      .returning()
+      .prepare(),
+    /** The outcome of the attempt in progress. */
+    finish: db
+      .update(payments)
+      .set({
+        status: bound<PaymentStatus>('status'),
+        providerReference: bound<string | null>('providerReference'),
+        failureReason: bound<string | null>('failureReason'),
+        updatedAt: bound<number>('updatedAt'),
+      })
+      .where(and(eq(payments.id, sql.placeholder('id')), eq(payments.status, 'charging')))
+      .returning()
+      .prepare(),
   }
 }
 
