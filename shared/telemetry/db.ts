@@ -26,21 +26,28 @@ type Statement = InStatement | [string, unknown?]
 export function tracedDatabase(tracer: Tracer, client: Client, url: string): Client {
   if (isUntraced(tracer)) return client
   const base = baseAttributes(url)
-  // Drizzle sends the same few statements over and over: their name and attributes are worked out once each.
-  const described = new Map<string, Description>()
+  // Drizzle sends the same few statements and batches over and over: their name and attributes are worked out once
+  // each, found statement by statement (no key joined from a batch's SQL on every call).
+  const described: DescriptionNode = { next: new Map() }
+  let describedCount = 0
   const describe = (statements: Statement[]): Description => {
-    const key =
-      statements.length === 1
-        ? sqlOf(statements[0]!)
-        : `${statements.length}\u0000${statements.map(sqlOf).join('\u0000')}`
-    let description = described.get(key)
-    if (!description) {
-      const attributes = Object.freeze({ ...base, ...queryAttributes(statements.map(sqlOf)) })
-      const name = [attributes[ATTR_DB_OPERATION_NAME], attributes[ATTR_DB_COLLECTION_NAME]].filter(Boolean).join(' ')
-      description = { name: name || 'sqlite', options: { kind: SpanKind.CLIENT, attributes } }
-      if (described.size < DESCRIPTION_CACHE_LIMIT) described.set(key, description)
+    let node = described
+    for (const statement of statements) {
+      const sql = sqlOf(statement)
+      let child = node.next.get(sql)
+      if (!child) {
+        if (describedCount >= DESCRIPTION_CACHE_LIMIT) return description(base, statements)
+        child = { next: new Map() }
+        node.next.set(sql, child)
+      }
+      node = child
     }
-    return description
+    if (!node.description) {
+      if (describedCount >= DESCRIPTION_CACHE_LIMIT) return description(base, statements)
+      node.description = description(base, statements)
+      describedCount++
+    }
+    return node.description
   }
   async function traced<T>(
     statements: Statement[],
@@ -88,7 +95,20 @@ interface Description {
   options: SpanOptions
 }
 
-/** Distinct statements remembered per database; drizzle's are a few dozen, this only bounds generated SQL. */
+/** The descriptions of the statement sequences that start with the SQL this node was reached by, one more at a time. */
+interface DescriptionNode {
+  next: Map<string, DescriptionNode>
+  /** Of the sequence that ends here. */
+  description?: Description
+}
+
+function description(base: Attributes, statements: Statement[]): Description {
+  const attributes = Object.freeze({ ...base, ...queryAttributes(statements.map(sqlOf)) })
+  const name = [attributes[ATTR_DB_OPERATION_NAME], attributes[ATTR_DB_COLLECTION_NAME]].filter(Boolean).join(' ')
+  return { name: name || 'sqlite', options: { kind: SpanKind.CLIENT, attributes } }
+}
+
+/** Distinct statements and batches remembered per database; drizzle's are a few dozen, this only bounds generated SQL. */
 const DESCRIPTION_CACHE_LIMIT = 1000
 
 function sqlOf(statement: Statement): string {

@@ -21,8 +21,39 @@ import {
   HTTP_REQUEST_METHOD_VALUE_TRACE,
 } from '@opentelemetry/semantic-conventions'
 
+/** What the HTTP attributes read of a URL: a `URL`, or `requestUrl`'s cheaper equivalent. */
+export type UrlParts = Pick<URL, 'protocol' | 'hostname' | 'port' | 'pathname' | 'search'>
+
+/**
+ * The parts of a Request's URL, as `new URL(request.url)` has them, without parsing it again: `request.url` is the
+ * URL parser's serialization (lowercase scheme and host, default port left out, path resolved, `?` before the path
+ * made `/?`), so an http(s) one splits at its delimiters. Anything else goes through `URL`.
+ */
+export function requestUrl(url: string): UrlParts {
+  const protocol = url.startsWith('http://') ? 'http:' : url.startsWith('https://') ? 'https:' : ''
+  const hostStart = protocol.length + 2
+  const pathStart = protocol ? url.indexOf('/', hostStart) : -1
+  if (pathStart < 0) return new URL(url)
+  // Credentials, which a Request may carry, end at the host's last `@`; an IPv6 host is bracketed, colons and all.
+  const host = url.slice(url.lastIndexOf('@', pathStart) + 1 || hostStart, pathStart)
+  const colon = host.lastIndexOf(':')
+  const hasPort = colon > host.lastIndexOf(']')
+  const hash = url.indexOf('#', pathStart)
+  const end = hash < 0 ? url.length : hash
+  const query = url.indexOf('?', pathStart)
+  const pathEnd = query < 0 || query > end ? end : query
+  return {
+    protocol,
+    hostname: hasPort ? host.slice(0, colon) : host,
+    port: hasPort ? host.slice(colon + 1) : '',
+    pathname: url.slice(pathStart, pathEnd),
+    // `URL.search` is empty for an empty query as for none.
+    search: end - pathEnd > 1 ? url.slice(pathEnd, end) : '',
+  }
+}
+
 /** Adds `server.address` and `server.port` of a URL, the port made explicit as the HTTP conventions ask. */
-export function addServerAttributes(attributes: Attributes, url: URL): void {
+export function addServerAttributes(attributes: Attributes, url: UrlParts): void {
   attributes[ATTR_SERVER_ADDRESS] = url.hostname
   attributes[ATTR_SERVER_PORT] = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
 }
@@ -62,16 +93,23 @@ export function spanNameOf(method: string): string {
  * The query of a URL without its `?`, each value replaced by `REDACTED` (`a=1&b` → `a=REDACTED&b`): the keys say
  * what a request asked for, the values may be tokens, e-mail addresses or card numbers. Undefined for no query.
  */
-export function redactedQuery(url: URL): string | undefined {
-  const query = url.search.slice(1)
-  if (!query) return undefined
-  return query
-    .split('&')
-    .map((pair) => {
-      const separator = pair.indexOf('=')
-      return separator < 0 ? pair : `${pair.slice(0, separator)}=REDACTED`
-    })
-    .join('&')
+export function redactedQuery(url: Pick<URL, 'search'>): string | undefined {
+  const search = url.search
+  if (search.length < 2) return undefined
+  // One pass over the pairs, without an array of them; each `=` is looked for once, however many pairs lack one.
+  let redacted = ''
+  let start = 1
+  let separator = search.indexOf('=', start)
+  for (;;) {
+    const next = search.indexOf('&', start)
+    const end = next < 0 ? search.length : next
+    if (separator >= 0 && separator < start) separator = search.indexOf('=', start)
+    redacted +=
+      separator < 0 || separator > end ? search.slice(start, end) : `${search.slice(start, separator)}=REDACTED`
+    if (next < 0) return redacted
+    redacted += '&'
+    start = next + 1
+  }
 }
 
 /**
@@ -144,9 +182,17 @@ function isBunServer(value: unknown): value is BunServer {
   return typeof (value as Partial<BunServer> | undefined)?.requestIP === 'function'
 }
 
+/** The last address `unmapIPv4` was asked about, and its answer: a service's peers are a few proxies and services. */
+let lastPeer = ''
+let lastUnmapped = ''
+
 /** `::ffff:127.0.0.1`, an IPv4 client on a dual-stack socket, is `127.0.0.1`. */
 function unmapIPv4(address: string): string {
-  return address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')
+  if (address !== lastPeer) {
+    lastUnmapped = address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')
+    lastPeer = address
+  }
+  return lastUnmapped
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   addProtocolAttributes,
   addServerAttributes,
   redactedQuery,
+  requestUrl,
   spanNameOf,
 } from './http-attributes.ts'
 import { extractContext } from './propagation.ts'
@@ -47,7 +48,7 @@ export interface HttpTracingOptions {
  * its own, burying the ones worth reading.
  */
 export function isHealthCheck(request: Request): boolean {
-  return (request.method === 'GET' || request.method === 'HEAD') && new URL(request.url).pathname === '/healthz'
+  return (request.method === 'GET' || request.method === 'HEAD') && requestUrl(request.url).pathname === '/healthz'
 }
 
 /**
@@ -61,7 +62,7 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
     const request = c.req.raw
     if (ignore(request)) return next()
     if (untraced) return propagateOnly(c, next, traceIdHeader)
-    const url = new URL(request.url)
+    const url = requestUrl(request.url)
     const parent = extractContext(request.headers)
     const method = request.method
     // One attributes object, filled in place: no object per group of attributes.

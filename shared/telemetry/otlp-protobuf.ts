@@ -203,8 +203,12 @@ class Writer {
     this.buffer = new Uint8Array(size)
   }
 
+  /** Room for `bytes` more: the check alone, small enough for the JIT to inline into every write. */
   ensure(bytes: number): void {
-    if (this.pos + bytes <= this.buffer.length) return
+    if (this.pos + bytes > this.buffer.length) this.grow(bytes)
+  }
+
+  private grow(bytes: number): void {
     let size = this.buffer.length * 2
     while (size < this.pos + bytes) size *= 2
     const grown = new Uint8Array(size)

@@ -5,14 +5,50 @@ import {
   propagation,
   ROOT_CONTEXT,
   type SpanContext,
+  type TextMapGetter,
   type TextMapPropagator,
   trace,
 } from '@opentelemetry/api'
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import { CompositePropagator, TraceState, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+
+/**
+ * The SDK's W3C trace-context propagator, with a quicker reading of the `traceparent` every traced caller sends:
+ * version 00, lowercase hex ids that are not all zero, nothing after the flags. The SDK's regular expression (with
+ * lookaheads) costs more than the rest of an extract; any other form of the header still goes to it.
+ */
+class TraceContextPropagator extends W3CTraceContextPropagator {
+  override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const header = getter.get(carrier, 'traceparent')
+    const spanContext = typeof header === 'string' ? usualTraceParent(header) : undefined
+    if (!spanContext) return super.extract(ctx, carrier, getter)
+    // What the SDK does once it has parsed the header.
+    const traceState = getter.get(carrier, 'tracestate')
+    if (traceState)
+      spanContext.traceState = new TraceState(Array.isArray(traceState) ? traceState.join(',') : traceState)
+    return trace.setSpanContext(ctx, spanContext)
+  }
+}
+
+const ZERO_TRACE_ID = '0'.repeat(32)
+const ZERO_SPAN_ID = '0'.repeat(16)
+
+/** `00-<trace id>-<span id>-<flags>` as the SDK parses it, or undefined if the header has any other form. */
+function usualTraceParent(header: string): SpanContext | undefined {
+  if (header.length !== 55 || !header.startsWith('00-') || header[35] !== '-' || header[52] !== '-') return undefined
+  for (let i = 3; i < 55; i++) {
+    const code = header.charCodeAt(i)
+    const hex = (code >= 48 && code <= 57) || (code >= 97 && code <= 102)
+    if (!hex && i !== 35 && i !== 52) return undefined
+  }
+  const traceId = header.slice(3, 35)
+  const spanId = header.slice(36, 52)
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined
+  return { traceId, spanId, traceFlags: Number.parseInt(header.slice(53), 16), isRemote: true }
+}
 
 /** W3C `traceparent`/`tracestate` and `baggage`; malformed headers are ignored, so the request starts a fresh trace. */
 export const w3cPropagator: TextMapPropagator = new CompositePropagator({
-  propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  propagators: [new TraceContextPropagator(), new W3CBaggagePropagator()],
 })
 
 const headerGetter = {

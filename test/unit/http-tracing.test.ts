@@ -1,9 +1,13 @@
 import { describe, expect, test } from 'bun:test'
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { Hono } from 'hono'
 import { serviceApp } from '../../shared/app.ts'
 import { AppError } from '../../shared/errors.ts'
 import { tracedFetch } from '../../shared/telemetry/fetch.ts'
+import { redactedQuery, requestUrl } from '../../shared/telemetry/http-attributes.ts'
 import { httpTracing } from '../../shared/telemetry/middleware.ts'
+import { extractContext } from '../../shared/telemetry/propagation.ts'
 import { captureTelemetry } from '../support/capture.ts'
 import { SPAN_KIND, STATUS } from '../support/otlp-json.ts'
 
@@ -375,5 +379,58 @@ describe('X-Trace-Id without tracing', () => {
     expect(traceId).not.toBe('0'.repeat(32))
     expect((await response.json()).traceId).toBe(traceId)
     expect(await spans()).toEqual([])
+  })
+})
+
+describe('shortcuts that must read what the SDK and URL read', () => {
+  test('requestUrl has the parts new URL has, and redactedQuery redacts them alike', () => {
+    const urls = [
+      'http://a/',
+      'https://a:8443/x/y?z',
+      'http://u:p@h:81/x?a=1&b#f',
+      'http://[::1]/p?',
+      'http://[::1]:9/p?#',
+      'http://h/a#b?c',
+      'http://h/?&',
+      'http://h/?a&&b=2&=x&c==d',
+      'http://Ünï.com/é?ü=1',
+      'HTTP://EXAMPLE.com:80/a/../b',
+    ]
+    for (const url of urls) {
+      const serialized = new Request(url).url
+      const parsed = new URL(serialized)
+      const parts = requestUrl(serialized)
+      for (const key of ['protocol', 'hostname', 'port', 'pathname', 'search'] as const)
+        expect(parts[key]).toBe(parsed[key])
+      expect(redactedQuery(parts)).toBe(redactedQuery(parsed))
+    }
+    expect(redactedQuery(new URL('http://h/?a=1&b&&c=x=y&'))).toBe('a=REDACTED&b&&c=REDACTED&')
+  })
+
+  test('a traceparent is extracted as the SDK extracts it, in the usual form and any other', () => {
+    const usual = `00-${TRACE_ID}-${PARENT_ID}-01`
+    const others = [
+      usual.toUpperCase(),
+      ` ${usual}`,
+      `${usual}-x`,
+      `01${usual.slice(2)}-x`,
+      `ff${usual.slice(2)}`,
+      `00-${'0'.repeat(32)}-${PARENT_ID}-01`,
+      `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+      usual.replace(/-01$/, '-0g'),
+      usual.slice(0, 54),
+    ]
+    const sdk = new W3CTraceContextPropagator()
+    const getter = { keys: (h: Headers) => [...h.keys()], get: (h: Headers, key: string) => h.get(key) ?? undefined }
+    for (const traceparent of [usual, usual.replace(/-01$/, '-00'), ...others]) {
+      for (const headers of [new Headers({ traceparent }), new Headers({ traceparent, tracestate: 'a=1,b=2' })]) {
+        const ours = trace.getSpanContext(extractContext(headers, ROOT_CONTEXT))
+        const theirs = trace.getSpanContext(sdk.extract(ROOT_CONTEXT, headers, getter))
+        expect({ ...ours, traceState: ours?.traceState?.serialize() }).toEqual({
+          ...theirs,
+          traceState: theirs?.traceState?.serialize(),
+        })
+      }
+    }
   })
 })

@@ -48,6 +48,29 @@ describe('traced database', () => {
     expect(failed!.status.message).toContain('UNIQUE')
   })
 
+  test('a batch, its first statement alone and a longer batch starting alike are each described as themselves', async () => {
+    const { db, tracer, spans } = database()
+    await db.execute('create table items (id text)')
+    const insert = { sql: 'insert into items values (?)', args: ['a'] }
+    const count = 'select count(*) from items'
+    await inSpan(tracer, 'work', {}, async () => {
+      for (let round = 0; round < 2; round++) {
+        await db.batch([insert, count])
+        await db.execute(insert)
+        await db.batch([insert, count, count])
+      }
+    })
+    const described = (await spans())
+      .filter((span) => span.name !== 'work')
+      .map((span) => [span.name, span.attributes['db.operation.batch.size'], span.attributes['db.query.text']])
+    const once = [
+      ['BATCH', 2, `${insert.sql};\n${count}`],
+      ['INSERT items', undefined, insert.sql],
+      ['BATCH', 3, `${insert.sql};\n${count};\n${count}`],
+    ]
+    expect(described).toEqual([...once, ...once])
+  })
+
   test('a statement outside any span (a background poll) makes no trace of its own', async () => {
     const { db, spans } = database()
     await db.execute('select 1')
