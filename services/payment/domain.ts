@@ -298,6 +298,14 @@ export class Payments {
   }
 }
 
+/** What a `Payment` is made of: a statement returns these only (libSQL's cost grows with each column returned). */
+const PAYMENT_COLUMNS = {
+  id: payments.id,
+  orderId: payments.orderId,
+  amountCents: payments.amountCents,
+  status: payments.status,
+}
+
 /** The statements every payment runs, prepared once (see shared/prepared.ts). */
 function preparedStatements(db: PaymentDb) {
   const now = sql.placeholder('now')
@@ -315,7 +323,7 @@ function preparedStatements(db: PaymentDb) {
         updatedAt: now,
       })
       .onConflictDoNothing({ target: payments.orderId })
-      .returning()
+      .returning(PAYMENT_COLUMNS)
       .prepare(),
     /** The outcome of the attempt in progress. */
     finish: db
@@ -327,11 +335,11 @@ function preparedStatements(db: PaymentDb) {
         updatedAt: bound<number>('updatedAt'),
       })
       .where(and(eq(payments.id, sql.placeholder('id')), eq(payments.status, 'charging')))
-      .returning()
+      .returning(PAYMENT_COLUMNS)
       .prepare(),
   }
 }
 
-function toPayment(row: typeof payments.$inferSelect): Payment {
+function toPayment(row: Pick<typeof payments.$inferSelect, keyof typeof PAYMENT_COLUMNS>): Payment {
   return { id: row.id, orderId: row.orderId, amount: toAmount(row.amountCents), status: row.status }
 }
