@@ -1,17 +1,19 @@
+import type { Client } from '@libsql/client'
 import type { Tracer } from '@opentelemetry/api'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { assertTimeLeft } from '../../shared/deadline.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { Faults } from '../../shared/faults.ts'
-import { bound } from '../../shared/prepared.ts'
+import { batchOf, bound } from '../../shared/prepared.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { type ItemRequest, toAmount } from '../../shared/types.ts'
 import type { PricedItem, Product, Reservation } from './contract.ts'
 import type * as schema from './schema.ts'
 import { products, releasedOrders, reservations } from './schema.ts'
 
-export type InventoryDb = LibSQLDatabase<typeof schema>
+/** Inventory's database, typed by its drizzle schema, with its libSQL client (`batchOf` runs on it). */
+export type InventoryDb = LibSQLDatabase<typeof schema> & { $client: Client }
 
 export interface InventoryDeps {
   db: InventoryDb
@@ -86,24 +88,12 @@ export class Inventory {
       // reservation already, whatever the items asked now, inserts nothing and takes no stock (`changes()` counts
       // the statement before), and is answered with the reservation it has.
       assertTimeLeft()
-      const now = Date.now()
-      const rows = sql.join(
-        items.map((item) => sql`(${orderId}, ${item.id}, ${item.quantity}, 'reserved', ${now})`),
-        sql`, `,
-      )
+      const values = { orderId, now: Date.now(), items: JSON.stringify(items) }
       let inserted: number
       try {
-        const [insert] = await this.deps.db.batch([
-          this.deps.db.run(sql`
-            insert into ${reservations} (order_id, product_id, quantity, status, updated_at)
-            select * from (values ${rows})
-            where not exists (select 1 from ${reservations} where ${reservations.orderId} = ${orderId})`),
-          ...items.map((item) =>
-            this.deps.db
-              .update(products)
-              .set({ available: sql`${products.available} - ${item.quantity}` })
-              .where(and(eq(products.id, item.id), sql`changes() > 0`)),
-          ),
+        const [insert] = await batchOf(this.deps.db.$client, [
+          [this.statements.insertReservation, values],
+          [this.statements.takeStock, values],
         ])
         inserted = insert.rowsAffected
       } catch (error) {
@@ -183,18 +173,37 @@ export class Inventory {
 
 /** The statements every order runs, prepared once (see shared/prepared.ts). */
 function preparedStatements(db: InventoryDb) {
+  const value = sql.placeholder
   return {
     /** Products by id: the ids as one JSON array, so one statement serves any number of them. */
     products: db
       .select()
       .from(products)
-      .where(inArray(products.id, sql`(select value from json_each(${sql.placeholder('ids')}))`))
+      .where(inArray(products.id, sql`(select value from json_each(${value('ids')}))`))
       .prepare(),
+    /**
+     * An order's reservation, its items a JSON array; nothing if the order has a reservation already, whatever its
+     * items (SQLite reads the table before it inserts).
+     */
+    insertReservation: db
+      .run(sql`
+        insert into ${reservations} (order_id, product_id, quantity, status, updated_at)
+        select ${value('orderId')}, value ->> 'id', value ->> 'quantity', 'reserved', ${value('now')}
+        from json_each(${value('items')})
+        where not exists (select 1 from ${reservations} where ${reservations.orderId} = ${value('orderId')})`)
+      .getQuery(),
+    /** The stock the reservation takes, only if it was inserted (`changes()` counts the statement before). */
+    takeStock: db
+      .run(sql`
+        update ${products} set available = available - (
+          select value ->> 'quantity' from json_each(${value('items')}) where value ->> 'id' = ${products.id})
+        where ${products.id} in (select value ->> 'id' from json_each(${value('items')})) and changes() > 0`)
+      .getQuery(),
     /** An order's held reservation rows, marked sold. */
     commit: db
       .update(reservations)
       .set({ status: 'committed', updatedAt: bound<number>('updatedAt') })
-      .where(and(eq(reservations.orderId, sql.placeholder('orderId')), eq(reservations.status, 'reserved')))
+      .where(and(eq(reservations.orderId, value('orderId')), eq(reservations.status, 'reserved')))
       // Only what a `Reservation` is made of: libSQL's cost grows with each column returned.
       .returning({ productId: reservations.productId, quantity: reservations.quantity, status: reservations.status })
       .prepare(),

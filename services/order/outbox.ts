@@ -56,16 +56,20 @@ export class Outbox {
   }
 
   /**
-   * The statement that records the notification of `kind` for the order, with the active span's `traceparent`. It
-   * goes into a batch right after the status change it announces, and inserts only if that change touched a row
-   * (SQLite's `changes()`): an order another writer settled first announces nothing here.
+   * The statement, with its values, that records the notification of `kind` for the order, with the active span's
+   * `traceparent`. It goes into a batch (`batchOf`) right after the status change it announces, and inserts only if
+   * that change touched a row (SQLite's `changes()`): an order another writer settled first announces nothing here.
    */
   recordIfChanged(orderId: string, kind: NotificationKind, order: unknown) {
-    return this.deps.db.run(sql`
-      insert into ${outbox} (id, order_id, kind, payload, traceparent, created_at)
-      select ${crypto.randomUUID()}, ${orderId}, ${kind}, ${JSON.stringify(order)}, ${traceparentOf() ?? null}, ${Date.now()}
-      where changes() > 0
-      on conflict do nothing`)
+    const values = {
+      id: crypto.randomUUID(),
+      orderId,
+      kind,
+      payload: JSON.stringify(order),
+      traceparent: traceparentOf() ?? null,
+      createdAt: Date.now(),
+    }
+    return [this.statements.record, values] as const
   }
 
   /**
@@ -122,9 +126,18 @@ export class Outbox {
   }
 }
 
-/** The statements of every delivery run, prepared once (see shared/prepared.ts). */
+/** The statements of every notification, built once (see shared/prepared.ts). */
 function preparedStatements(db: OrderDb) {
+  const value = sql.placeholder
   return {
+    /** A notification, only if the statement before it in its batch changed a row; never twice. */
+    record: db
+      .run(sql`
+        insert into ${outbox} (id, order_id, kind, payload, traceparent, created_at)
+        select ${value('id')}, ${value('orderId')}, ${value('kind')}, ${value('payload')}, ${value('traceparent')}, ${value('createdAt')}
+        where changes() > 0
+        on conflict do nothing`)
+      .getQuery(),
     /** The notifications due at `now` (ms), oldest first. */
     due: db
       .select()

@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import { AppError } from '../../shared/errors.ts'
-import { bound } from '../../shared/prepared.ts'
+import { batchOf, bound } from '../../shared/prepared.ts'
 import { toAmount, toCents } from '../../shared/types.ts'
 import type { PricedItem } from '../inventory/contract.ts'
 import { type Order, type OrderStatus, type PlaceOrder, totalCents, UNSETTLED } from './contract.ts'
@@ -19,11 +19,10 @@ export interface TransitionFields {
 
 /** Orders in the order service's database. Every status change is one conditional write. */
 export class OrderStore {
-  /** The status change prepared once (see shared/prepared.ts); a batch builds it from the values instead. */
-  private readonly statusChange: ReturnType<typeof preparedStatusChange>
+  private readonly statements: ReturnType<typeof preparedStatements>
 
   constructor(private readonly deps: { db: OrderDb; outbox: Outbox }) {
-    this.statusChange = preparedStatusChange(deps.db)
+    this.statements = preparedStatements(deps.db)
   }
 
   /**
@@ -33,23 +32,20 @@ export class OrderStore {
    * find the order that took it.
    */
   async insert(request: PlaceOrder, priced: PricedItem[], maxOpenOrders: number): Promise<StoredOrder | undefined> {
-    const { db } = this.deps
-    const now = new Date()
+    const now = Date.now()
     const id = crypto.randomUUID()
     const total = totalCents(priced)
-    const items = sql.join(
-      priced.map((item) => sql`(${id}, ${item.id}, ${item.quantity}, ${toCents(item.unitPrice)})`),
-      sql`, `,
-    )
-    const [inserted] = await db.batch([
-      db.run(sql`
-        insert into ${orders} (id, user_id, status, total_cents, idempotency_key, created_at, updated_at)
-        select ${id}, ${request.userId}, 'pending', ${total}, ${request.requestId ?? null}, ${now.getTime()}, ${now.getTime()}
-        where (select count(*) from ${orders} where ${inProgress(request.userId)}) < ${maxOpenOrders}`),
-      // Only if the order went in (`changes()` counts the statement before).
-      db.run(sql`
-        insert into ${orderItems} (order_id, product_id, quantity, unit_price_cents)
-        select * from (values ${items}) where changes() > 0`),
+    const items = priced.map((item) => ({
+      id: item.id,
+      quantity: item.quantity,
+      unitPriceCents: toCents(item.unitPrice),
+    }))
+    const [inserted] = await batchOf(this.deps.db.$client, [
+      [
+        this.statements.insertOrder,
+        { id, userId: request.userId, total, requestId: request.requestId ?? null, now, maxOpenOrders },
+      ],
+      [this.statements.insertItems, { id, items: JSON.stringify(items) }],
     ])
     if (inserted.rowsAffected === 0) return undefined
     return {
@@ -58,7 +54,7 @@ export class OrderStore {
       items: priced,
       totalAmount: toAmount(total),
       status: 'pending',
-      createdAt: now.toISOString(),
+      createdAt: new Date(now).toISOString(),
     }
   }
 
@@ -74,14 +70,13 @@ export class OrderStore {
     fields: TransitionFields = {},
     notify?: NotificationKind,
   ): Promise<StoredOrder | undefined> {
-    const { db, outbox } = this.deps
+    const { outbox } = this.deps
     const next: StoredOrder = {
       ...order,
       status: to,
       paymentId: fields.paymentId ?? order.paymentId,
       failure: fields.failure ?? order.failure,
     }
-    // Fields not given keep their value (`coalesce`).
     const change = {
       id: order.id,
       from,
@@ -92,9 +87,15 @@ export class OrderStore {
       failureCode: fields.failure?.code ?? null,
       failureMessage: fields.failure?.message ?? null,
     }
-    const [changed] = notify
-      ? await db.batch([statusChange(db, given(change)), outbox.recordIfChanged(order.id, notify, orderDocument(next))])
-      : [await this.statusChange.all(change)]
+    const { statusChange } = this.statements
+    const changed = notify
+      ? (
+          await batchOf(this.deps.db.$client, [
+            [statusChange.getQuery(), change],
+            outbox.recordIfChanged(order.id, notify, orderDocument(next)),
+          ])
+        )[0]!.rows
+      : await statusChange.all(change)
     return changed.length > 0 ? next : undefined
   }
 
@@ -146,47 +147,47 @@ export class OrderStore {
   }
 }
 
-type StatusChange = Record<'id' | 'from' | 'to' | 'updatedAt' | StatusChangeField, SQL>
-type StatusChangeField = 'paymentId' | 'failureStatus' | 'failureCode' | 'failureMessage'
-
-/** The conditional write of a status change; each value a placeholder (prepared) or a value (`given`). */
-function statusChange(db: OrderDb, change: StatusChange) {
-  const keep = (field: StatusChangeField) => sql`coalesce(${change[field]}, ${orders[field]})`
-  return db
-    .update(orders)
-    .set({
-      status: sql`${change.to}`,
-      updatedAt: sql`${change.updatedAt}`,
-      paymentId: keep('paymentId'),
-      failureStatus: keep('failureStatus'),
-      failureCode: keep('failureCode'),
-      failureMessage: keep('failureMessage'),
-    })
-    .where(and(eq(orders.id, change.id), eq(orders.status, change.from)))
-    .returning({ id: orders.id })
+/** The statements of every order, built once (see shared/prepared.ts). */
+function preparedStatements(db: OrderDb) {
+  const value = sql.placeholder
+  return {
+    /**
+     * The order `pending`, only while the user has fewer than `maxOpenOrders` in progress: the count and the insert
+     * are one statement, so concurrent orders cannot all slip under the limit.
+     */
+    insertOrder: db
+      .run(sql`
+        insert into ${orders} (id, user_id, status, total_cents, idempotency_key, created_at, updated_at)
+        select ${value('id')}, ${value('userId')}, 'pending', ${value('total')}, ${value('requestId')}, ${value('now')}, ${value('now')}
+        where (select count(*) from ${orders} where ${orders.userId} = ${value('userId')}
+          and ${inArray(orders.status, [...UNSETTLED])}) < ${value('maxOpenOrders')}`)
+      .getQuery(),
+    /**
+     * Its items, a JSON array in the customer's order (rowid keeps it), only if the order went in (`changes()` counts
+     * the statement before).
+     */
+    insertItems: db
+      .run(sql`
+        insert into ${orderItems} (order_id, product_id, quantity, unit_price_cents)
+        select ${value('id')}, value ->> 'id', value ->> 'quantity', value ->> 'unitPriceCents'
+        from json_each(${value('items')}) where changes() > 0 order by key`)
+      .getQuery(),
+    /** A status change from one status; a field given as null keeps its value. */
+    statusChange: db
+      .update(orders)
+      .set({
+        status: bound<OrderStatus>('to'),
+        updatedAt: bound<number>('updatedAt'),
+        paymentId: sql`coalesce(${value('paymentId')}, ${orders.paymentId})`,
+        failureStatus: sql`coalesce(${value('failureStatus')}, ${orders.failureStatus})`,
+        failureCode: sql`coalesce(${value('failureCode')}, ${orders.failureCode})`,
+        failureMessage: sql`coalesce(${value('failureMessage')}, ${orders.failureMessage})`,
+      })
+      .where(and(eq(orders.id, value('id')), eq(orders.status, value('from'))))
+      .returning({ id: orders.id })
+      .prepare(),
+  }
 }
-
-const CHANGE_KEYS = [
-  'id',
-  'from',
-  'to',
-  'updatedAt',
-  'paymentId',
-  'failureStatus',
-  'failureCode',
-  'failureMessage',
-] as const
-
-function preparedStatusChange(db: OrderDb) {
-  return statusChange(db, Object.fromEntries(CHANGE_KEYS.map((key) => [key, bound(key)])) as StatusChange).prepare()
-}
-
-/** The values of one change, bound as they are. */
-function given(values: Record<keyof StatusChange, string | number | null>): StatusChange {
-  return Object.fromEntries(CHANGE_KEYS.map((key) => [key, sql`${values[key]}`])) as StatusChange
-}
-
-const inProgress = (userId: string) => and(eq(orders.userId, userId), inArray(orders.status, [...UNSETTLED]))
 
 /** An order in the one shape the API answers with (keys in this order, `paymentId` only once there is one). */
 export function orderDocument({ id, userId, items, totalAmount, status, paymentId, createdAt }: StoredOrder): Order {
