@@ -88,15 +88,13 @@ export class OrderStore {
       failureMessage: fields.failure?.message ?? null,
     }
     const { statusChange } = this.statements
-    const changed = notify
-      ? (
-          await batchOf(this.deps.db.$client, [
-            [statusChange.getQuery(), change],
-            outbox.recordIfChanged(order.id, notify, orderDocument(next)),
-          ])
-        )[0]!.rows
-      : await statusChange.all(change)
-    return changed.length > 0 ? next : undefined
+    const [changed] = notify
+      ? await batchOf(this.deps.db.$client, [
+          [statusChange.getQuery(), change],
+          outbox.recordIfChanged(order.id, notify, orderDocument(next)),
+        ])
+      : [await statusChange.run(change)]
+    return changed!.rowsAffected > 0 ? next : undefined
   }
 
   findById(id: string): Promise<StoredOrder | undefined> {
@@ -184,7 +182,6 @@ function preparedStatements(db: OrderDb) {
         failureMessage: sql`coalesce(${value('failureMessage')}, ${orders.failureMessage})`,
       })
       .where(and(eq(orders.id, value('id')), eq(orders.status, value('from'))))
-      .returning({ id: orders.id })
       .prepare(),
   }
 }

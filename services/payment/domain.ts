@@ -175,13 +175,12 @@ export class Payments {
    * its first attempt (`charging`, attempt 1): the same as recording it `pending` and claiming it, one write less.
    */
   private async recordOf(orderId: string, amount: number): Promise<{ payment: Payment; claimed: boolean }> {
-    const [created] = await this.statements.record.all({
-      id: crypto.randomUUID(),
-      orderId,
-      amountCents: toCents(amount),
-      now: new Date(),
-    })
-    if (created) return { payment: toPayment(created), claimed: true }
+    const id = crypto.randomUUID()
+    const amountCents = toCents(amount)
+    const created = await this.statements.record.run({ id, orderId, amountCents, now: new Date() })
+    if (created.rowsAffected > 0) {
+      return { payment: { id, orderId, amount: toAmount(amountCents), status: 'charging' }, claimed: true }
+    }
     // The order has its payment already: a repeated request, or a void that came first.
     return { payment: (await this.byOrder(orderId))!, claimed: false }
   }
@@ -239,14 +238,14 @@ export class Payments {
    * that went through meanwhile is given back (`reconcile` finds it at the provider).
    */
   private async finish(payment: Payment, fields: AttemptOutcome, span: Span): Promise<Payment> {
-    const [row] = await this.statements.finish.all({
+    const finished = await this.statements.finish.run({
       id: payment.id,
       status: fields.status,
       providerReference: fields.providerReference ?? null,
       failureReason: fields.failureReason ?? null,
       updatedAt: Date.now(),
     })
-    if (row) return toPayment(row)
+    if (finished.rowsAffected > 0) return { ...payment, status: fields.status }
     const [current] = await this.deps.db.select().from(payments).where(eq(payments.id, payment.id))
     if (fields.status === 'succeeded' && current!.status === 'voided') {
       span.addEvent('payment.charged_after_void', { 'payment.id': payment.id })
@@ -298,14 +297,6 @@ export class Payments {
   }
 }
 
-/** What a `Payment` is made of: a statement returns these only (libSQL's cost grows with each column returned). */
-const PAYMENT_COLUMNS = {
-  id: payments.id,
-  orderId: payments.orderId,
-  amountCents: payments.amountCents,
-  status: payments.status,
-}
-
 /** The statements every payment runs, prepared once (see shared/prepared.ts). */
 function preparedStatements(db: PaymentDb) {
   const now = sql.placeholder('now')
@@ -323,7 +314,6 @@ function preparedStatements(db: PaymentDb) {
         updatedAt: now,
       })
       .onConflictDoNothing({ target: payments.orderId })
-      .returning(PAYMENT_COLUMNS)
       .prepare(),
     /** The outcome of the attempt in progress. */
     finish: db
@@ -335,11 +325,10 @@ function preparedStatements(db: PaymentDb) {
         updatedAt: bound<number>('updatedAt'),
       })
       .where(and(eq(payments.id, sql.placeholder('id')), eq(payments.status, 'charging')))
-      .returning(PAYMENT_COLUMNS)
       .prepare(),
   }
 }
 
-function toPayment(row: Pick<typeof payments.$inferSelect, keyof typeof PAYMENT_COLUMNS>): Payment {
+function toPayment(row: typeof payments.$inferSelect): Payment {
   return { id: row.id, orderId: row.orderId, amount: toAmount(row.amountCents), status: row.status }
 }
