@@ -8,8 +8,9 @@ import { fillPlaceholders, type Query, type SQL, sql } from 'drizzle-orm'
 // query. Statements run rarely (a void, a release, recovery) are built when they run.
 
 /**
- * A value given when a prepared statement runs, where drizzle's types take no placeholder (an update's `set`). As
- * SQL it is bound as given, not through its column: pass what is stored (a time in epoch milliseconds).
+ * A value given when a prepared statement runs, bound as given, not through its column's encoder: pass what is
+ * stored (a time in epoch milliseconds). For an update's `set`, where drizzle's types take no placeholder, and for
+ * times anywhere, so that every time on these statements is given the same way.
  */
 export function bound<T>(name: string): SQL<T> {
   return sql<T>`${sql.placeholder(name)}`

@@ -173,13 +173,13 @@ export class Inventory {
 
 /** The statements every order runs, prepared once (see shared/prepared.ts). */
 function preparedStatements(db: InventoryDb) {
-  const value = sql.placeholder
+  const param = sql.placeholder
   return {
     /** Products by id: the ids as one JSON array, so one statement serves any number of them. */
     products: db
       .select()
       .from(products)
-      .where(inArray(products.id, sql`(select value from json_each(${value('ids')}))`))
+      .where(inArray(products.id, sql`(select value from json_each(${param('ids')}))`))
       .prepare(),
     /**
      * An order's reservation, its items a JSON array; nothing if the order has a reservation already, whatever its
@@ -188,22 +188,22 @@ function preparedStatements(db: InventoryDb) {
     insertReservation: db
       .run(sql`
         insert into ${reservations} (order_id, product_id, quantity, status, updated_at)
-        select ${value('orderId')}, value ->> 'id', value ->> 'quantity', 'reserved', ${value('now')}
-        from json_each(${value('items')})
-        where not exists (select 1 from ${reservations} where ${reservations.orderId} = ${value('orderId')})`)
+        select ${param('orderId')}, value ->> 'id', value ->> 'quantity', 'reserved', ${param('now')}
+        from json_each(${param('items')})
+        where not exists (select 1 from ${reservations} where ${reservations.orderId} = ${param('orderId')})`)
       .getQuery(),
     /** The stock the reservation takes, only if it was inserted (`changes()` counts the statement before). */
     takeStock: db
       .run(sql`
         update ${products} set available = available - (
-          select value ->> 'quantity' from json_each(${value('items')}) where value ->> 'id' = ${products.id})
-        where ${products.id} in (select value ->> 'id' from json_each(${value('items')})) and changes() > 0`)
+          select value ->> 'quantity' from json_each(${param('items')}) where value ->> 'id' = ${products.id})
+        where ${products.id} in (select value ->> 'id' from json_each(${param('items')})) and changes() > 0`)
       .getQuery(),
     /** An order's held reservation rows, marked sold. */
     commit: db
       .update(reservations)
       .set({ status: 'committed', updatedAt: bound<number>('updatedAt') })
-      .where(and(eq(reservations.orderId, value('orderId')), eq(reservations.status, 'reserved')))
+      .where(and(eq(reservations.orderId, param('orderId')), eq(reservations.status, 'reserved')))
       // Only what a `Reservation` is made of: libSQL's cost grows with each column returned.
       .returning({ productId: reservations.productId, quantity: reservations.quantity, status: reservations.status })
       .prepare(),

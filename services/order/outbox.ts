@@ -128,13 +128,13 @@ export class Outbox {
 
 /** The statements of every notification, built once (see shared/prepared.ts). */
 function preparedStatements(db: OrderDb) {
-  const value = sql.placeholder
+  const param = sql.placeholder
   return {
     /** A notification, only if the statement before it in its batch changed a row; never twice. */
     record: db
       .run(sql`
         insert into ${outbox} (id, order_id, kind, payload, traceparent, created_at)
-        select ${value('id')}, ${value('orderId')}, ${value('kind')}, ${value('payload')}, ${value('traceparent')}, ${value('createdAt')}
+        select ${param('id')}, ${param('orderId')}, ${param('kind')}, ${param('payload')}, ${param('traceparent')}, ${param('createdAt')}
         where changes() > 0
         on conflict do nothing`)
       .getQuery(),
@@ -142,12 +142,7 @@ function preparedStatements(db: OrderDb) {
     due: db
       .select()
       .from(outbox)
-      .where(
-        and(
-          isNull(outbox.deliveredAt),
-          or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, bound<number>('now'))),
-        ),
-      )
+      .where(and(isNull(outbox.deliveredAt), or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, param('now')))))
       .orderBy(asc(outbox.createdAt))
       .limit(DELIVERY_BATCH)
       .prepare(),
@@ -155,7 +150,7 @@ function preparedStatements(db: OrderDb) {
     delivered: db
       .update(outbox)
       .set({ deliveredAt: bound<number>('deliveredAt'), attempts: sql`${outbox.attempts} + 1`, lastError: null })
-      .where(and(eq(outbox.id, sql.placeholder('id')), isNull(outbox.deliveredAt)))
+      .where(and(eq(outbox.id, param('id')), isNull(outbox.deliveredAt)))
       .prepare(),
   }
 }

@@ -147,7 +147,7 @@ export class OrderStore {
 
 /** The statements of every order, built once (see shared/prepared.ts). */
 function preparedStatements(db: OrderDb) {
-  const value = sql.placeholder
+  const param = sql.placeholder
   return {
     /**
      * The order `pending`, only while the user has fewer than `maxOpenOrders` in progress: the count and the insert
@@ -156,19 +156,19 @@ function preparedStatements(db: OrderDb) {
     insertOrder: db
       .run(sql`
         insert into ${orders} (id, user_id, status, total_cents, idempotency_key, created_at, updated_at)
-        select ${value('id')}, ${value('userId')}, 'pending', ${value('total')}, ${value('requestId')}, ${value('now')}, ${value('now')}
-        where (select count(*) from ${orders} where ${orders.userId} = ${value('userId')}
-          and ${inArray(orders.status, [...UNSETTLED])}) < ${value('maxOpenOrders')}`)
+        select ${param('id')}, ${param('userId')}, 'pending', ${param('total')}, ${param('requestId')}, ${param('now')}, ${param('now')}
+        where (select count(*) from ${orders} where ${orders.userId} = ${param('userId')}
+          and ${inArray(orders.status, [...UNSETTLED])}) < ${param('maxOpenOrders')}`)
       .getQuery(),
     /**
-     * Its items, a JSON array in the customer's order (rowid keeps it), only if the order went in (`changes()` counts
-     * the statement before).
+     * Its items, a JSON array, inserted in the customer's order (`order by key`: the order's items are read back by
+     * rowid), only if the order went in (`changes()` counts the statement before).
      */
     insertItems: db
       .run(sql`
         insert into ${orderItems} (order_id, product_id, quantity, unit_price_cents)
-        select ${value('id')}, value ->> 'id', value ->> 'quantity', value ->> 'unitPriceCents'
-        from json_each(${value('items')}) where changes() > 0 order by key`)
+        select ${param('id')}, value ->> 'id', value ->> 'quantity', value ->> 'unitPriceCents'
+        from json_each(${param('items')}) where changes() > 0 order by key`)
       .getQuery(),
     /** A status change from one status; a field given as null keeps its value. */
     statusChange: db
@@ -176,12 +176,12 @@ function preparedStatements(db: OrderDb) {
       .set({
         status: bound<OrderStatus>('to'),
         updatedAt: bound<number>('updatedAt'),
-        paymentId: sql`coalesce(${value('paymentId')}, ${orders.paymentId})`,
-        failureStatus: sql`coalesce(${value('failureStatus')}, ${orders.failureStatus})`,
-        failureCode: sql`coalesce(${value('failureCode')}, ${orders.failureCode})`,
-        failureMessage: sql`coalesce(${value('failureMessage')}, ${orders.failureMessage})`,
+        paymentId: sql`coalesce(${param('paymentId')}, ${orders.paymentId})`,
+        failureStatus: sql`coalesce(${param('failureStatus')}, ${orders.failureStatus})`,
+        failureCode: sql`coalesce(${param('failureCode')}, ${orders.failureCode})`,
+        failureMessage: sql`coalesce(${param('failureMessage')}, ${orders.failureMessage})`,
       })
-      .where(and(eq(orders.id, value('id')), eq(orders.status, value('from'))))
+      .where(and(eq(orders.id, param('id')), eq(orders.status, param('from'))))
       .prepare(),
   }
 }

@@ -39,7 +39,7 @@ export interface PaymentDeps {
   policy: RetryPolicy
 }
 
-/** How an attempt ended: the provider's reference of a charge, or why it was not made (of this attempt only). */
+/** How an attempt ended: the provider's reference of a charge, or why it was not made. */
 interface AttemptOutcome {
   status: 'succeeded' | 'declined' | 'failed'
   providerReference?: string
@@ -177,7 +177,7 @@ export class Payments {
   private async recordOf(orderId: string, amount: number): Promise<{ payment: Payment; claimed: boolean }> {
     const id = crypto.randomUUID()
     const amountCents = toCents(amount)
-    const created = await this.statements.record.run({ id, orderId, amountCents, now: new Date() })
+    const created = await this.statements.record.run({ id, orderId, amountCents, now: Date.now() })
     if (created.rowsAffected > 0) {
       return { payment: { id, orderId, amount: toAmount(amountCents), status: 'charging' }, claimed: true }
     }
@@ -229,8 +229,8 @@ export class Payments {
       .update(payments)
       .set({ status: 'charging', attempts: attempt, updatedAt: new Date() })
       .where(and(eq(payments.id, id), inArray(payments.status, CLAIMABLE)))
-      .returning({ id: payments.id })
-    return claimed.length > 0
+      .run()
+    return claimed.rowsAffected > 0
   }
 
   /**
@@ -299,19 +299,19 @@ export class Payments {
 
 /** The statements every payment runs, prepared once (see shared/prepared.ts). */
 function preparedStatements(db: PaymentDb) {
-  const now = sql.placeholder('now')
+  const param = sql.placeholder
   return {
     /** A new payment, recorded claimed for its first attempt; nothing if the order has one. */
     record: db
       .insert(payments)
       .values({
-        id: sql.placeholder('id'),
-        orderId: sql.placeholder('orderId'),
-        amountCents: sql.placeholder('amountCents'),
+        id: param('id'),
+        orderId: param('orderId'),
+        amountCents: param('amountCents'),
         status: 'charging',
         attempts: 1,
-        createdAt: now,
-        updatedAt: now,
+        createdAt: bound<number>('now'),
+        updatedAt: bound<number>('now'),
       })
       .onConflictDoNothing({ target: payments.orderId })
       .prepare(),
@@ -321,10 +321,11 @@ function preparedStatements(db: PaymentDb) {
       .set({
         status: bound<PaymentStatus>('status'),
         providerReference: bound<string | null>('providerReference'),
-        failureReason: bound<string | null>('failureReason'),
+        // A success keeps the reason an earlier attempt failed for.
+        failureReason: sql`coalesce(${param('failureReason')}, ${payments.failureReason})`,
         updatedAt: bound<number>('updatedAt'),
       })
-      .where(and(eq(payments.id, sql.placeholder('id')), eq(payments.status, 'charging')))
+      .where(and(eq(payments.id, param('id')), eq(payments.status, 'charging')))
       .prepare(),
   }
 }
