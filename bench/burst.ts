@@ -16,7 +16,7 @@ interface Burst {
 
 /**
  * A burst of 200 orders sent at once to the order service of the Bun shop with tracing on (spans to the discard sink, and to the
- * collector), a few times each: what the span processors drop when about 43 spans an order arrive faster than a
+ * collector), a few times each: what the span processors drop when about 34 spans an order arrive faster than a
  * batch leaves. The counts come from each service's /healthz, read before the burst and after its spans have left.
  */
 export async function burstSection(context: SectionContext, pool: SystemPool): Promise<SectionResult> {
