@@ -1,6 +1,8 @@
 import {
   type Context,
   context,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -29,9 +31,6 @@ class TraceContextPropagator extends W3CTraceContextPropagator {
   }
 }
 
-const ZERO_TRACE_ID = '0'.repeat(32)
-const ZERO_SPAN_ID = '0'.repeat(16)
-
 /** `00-<trace id>-<span id>-<flags>` as the SDK parses it, or undefined if the header has any other form. */
 function usualTraceParent(header: string): SpanContext | undefined {
   if (header.length !== 55 || !header.startsWith('00-') || header[35] !== '-' || header[52] !== '-') return undefined
@@ -42,7 +41,7 @@ function usualTraceParent(header: string): SpanContext | undefined {
   }
   const traceId = header.slice(3, 35)
   const spanId = header.slice(36, 52)
-  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined
+  if (traceId === INVALID_TRACEID || spanId === INVALID_SPANID) return undefined
   return { traceId, spanId, traceFlags: Number.parseInt(header.slice(53), 16), isRemote: true }
 }
 

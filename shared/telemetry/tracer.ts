@@ -6,6 +6,9 @@ import {
   diag,
   type Exception,
   type HrTime,
+  INVALID_SPAN_CONTEXT,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   isSpanContextValid,
   type Link,
   SamplingDecision,
@@ -153,12 +156,6 @@ const NONE = Object.freeze([]) as unknown as never[]
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET })
 const NOT_ENDED = Object.freeze([0, 0]) as unknown as HrTime
 const NO_DURATION = Object.freeze([-1, -1]) as unknown as HrTime
-
-const INVALID_SPAN_CONTEXT: SpanContext = {
-  traceId: '00000000000000000000000000000000',
-  spanId: '0000000000000000',
-  traceFlags: TraceFlags.NONE,
-}
 
 /** A span being recorded; once ended, the `ReadableSpan` the processor and exporters read. */
 class RecordingSpan implements Span, ReadableSpan {
@@ -517,7 +514,7 @@ const asciiDecoder = new TextDecoder()
  */
 let hexPool = ''
 let hexUsed = 0
-const ZERO_IDS = { 8: '0'.repeat(16), 16: '0'.repeat(32) }
+const INVALID_IDS = { 8: INVALID_SPANID, 16: INVALID_TRACEID }
 
 /** `bytes` random bytes as lowercase hex, never all zero (an invalid id). */
 function randomId(bytes: 8 | 16): string {
@@ -534,6 +531,6 @@ function randomId(bytes: 8 | 16): string {
   const at = hexUsed
   hexUsed += digits
   // As the SDK does: an all-zero id would be invalid, so its last byte becomes 1 (odds of 2^-64 and less).
-  if (hexPool.startsWith(ZERO_IDS[bytes], at)) return `${ZERO_IDS[bytes].slice(1)}1`
+  if (hexPool.startsWith(INVALID_IDS[bytes], at)) return `${INVALID_IDS[bytes].slice(1)}1`
   return hexPool.slice(at, at + digits)
 }
