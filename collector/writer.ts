@@ -85,7 +85,10 @@ function inThreadWriter(db: CollectorDb, settings: CollectorSettings): SpanWrite
   }
 }
 
-/** The one ingest thread of this process, shared by every app in it (tests make many), started on first use. */
+/**
+ * The one ingest thread of this process, shared by every app in it (tests make many): started with an app that
+ * writes a file, and again on the next request if it died.
+ */
 let ingestThread: IngestThread | undefined
 
 function startIngestThread(): IngestThread {
