@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { inProcessShop } from '../support/in-process.ts'
+import { type InProcessShop, inProcessShop } from '../support/in-process.ts'
 
 const post = (path: string, body?: unknown) =>
   new Request(`http://inventory.internal${path}`, {
@@ -8,17 +8,16 @@ const post = (path: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   })
 
+/** `POST /reservations` of an order's items, straight to the inventory service. */
+const reserve = (shop: InProcessShop, orderId: string, items: { id: string; quantity: number }[]) =>
+  shop.internal('inventory', post('/reservations', { orderId, items }))
+
 describe('inventory reservation', () => {
   test('50 concurrent reservations of 1 with 20 in stock: exactly 20 succeed, stock 0', async () => {
     const shop = await inProcessShop()
     await shop.setStock('sku-dock', 20)
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        shop.internal(
-          'inventory',
-          post('/reservations', { orderId: `o-${i}`, items: [{ id: 'sku-dock', quantity: 1 }] }),
-        ),
-      ),
+      Array.from({ length: 50 }, (_, i) => reserve(shop, `o-${i}`, [{ id: 'sku-dock', quantity: 1 }])),
     )
     const statuses = answers.map((answer) => answer.status)
     expect(statuses.filter((status) => status === 201)).toHaveLength(20)
@@ -31,16 +30,10 @@ describe('inventory reservation', () => {
     const shop = await inProcessShop()
     await shop.setStock('sku-dock', 1)
     const mouse = await shop.stock('sku-mouse')
-    const answer = await shop.internal(
-      'inventory',
-      post('/reservations', {
-        orderId: 'o-1',
-        items: [
-          { id: 'sku-mouse', quantity: 3 },
-          { id: 'sku-dock', quantity: 2 },
-        ],
-      }),
-    )
+    const answer = await reserve(shop, 'o-1', [
+      { id: 'sku-mouse', quantity: 3 },
+      { id: 'sku-dock', quantity: 2 },
+    ])
     expect(answer.status).toBe(409)
     expect(await shop.stock('sku-mouse')).toBe(mouse)
     expect(await shop.stock('sku-dock')).toBe(1)
@@ -49,15 +42,9 @@ describe('inventory reservation', () => {
   test('an order reserves once: a second reservation with other items is answered with the first and takes nothing', async () => {
     const shop = await inProcessShop()
     const cable = await shop.stock('sku-cable')
-    const first = await shop.internal(
-      'inventory',
-      post('/reservations', { orderId: 'o-once', items: [{ id: 'sku-mouse', quantity: 1 }] }),
-    )
+    const first = await reserve(shop, 'o-once', [{ id: 'sku-mouse', quantity: 1 }])
     expect(first.status).toBe(201)
-    const second = await shop.internal(
-      'inventory',
-      post('/reservations', { orderId: 'o-once', items: [{ id: 'sku-cable', quantity: 3 }] }),
-    )
+    const second = await reserve(shop, 'o-once', [{ id: 'sku-cable', quantity: 3 }])
     expect(second.status).toBe(201)
     expect(await second.json()).toEqual(await first.json())
     expect(await shop.stock('sku-cable')).toBe(cable)
@@ -67,16 +54,10 @@ describe('inventory reservation', () => {
   test('an unknown item is 404 unknown_item and reserves nothing, the known items beside it neither', async () => {
     const shop = await inProcessShop()
     const mouse = await shop.stock('sku-mouse')
-    const answer = await shop.internal(
-      'inventory',
-      post('/reservations', {
-        orderId: 'o-unknown',
-        items: [
-          { id: 'sku-mouse', quantity: 1 },
-          { id: 'sku-nope', quantity: 1 },
-        ],
-      }),
-    )
+    const answer = await reserve(shop, 'o-unknown', [
+      { id: 'sku-mouse', quantity: 1 },
+      { id: 'sku-nope', quantity: 1 },
+    ])
     expect(answer.status).toBe(404)
     expect((await answer.json()).error).toMatchObject({ code: 'unknown_item', details: { unknownItems: ['sku-nope'] } })
     expect(await shop.stock('sku-mouse')).toBe(mouse)
@@ -86,10 +67,8 @@ describe('inventory reservation', () => {
   test('reserving the same order again, even concurrently, takes stock once', async () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
-    const body = { orderId: 'o-same', items: [{ id: 'sku-mouse', quantity: 4 }] }
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () => shop.internal('inventory', post('/reservations', body))),
-    )
+    const items = [{ id: 'sku-mouse', quantity: 4 }]
+    const answers = await Promise.all(Array.from({ length: 10 }, () => reserve(shop, 'o-same', items)))
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201))
     expect(await shop.stock('sku-mouse')).toBe(before - 4)
   })
@@ -97,14 +76,8 @@ describe('inventory reservation', () => {
   test('release gives stock back once; a committed reservation is not released', async () => {
     const shop = await inProcessShop()
     const before = await shop.stock('sku-mouse')
-    await shop.internal(
-      'inventory',
-      post('/reservations', { orderId: 'o-r', items: [{ id: 'sku-mouse', quantity: 5 }] }),
-    )
-    await shop.internal(
-      'inventory',
-      post('/reservations', { orderId: 'o-c', items: [{ id: 'sku-mouse', quantity: 1 }] }),
-    )
+    await reserve(shop, 'o-r', [{ id: 'sku-mouse', quantity: 5 }])
+    await reserve(shop, 'o-c', [{ id: 'sku-mouse', quantity: 1 }])
     await shop.internal('inventory', post('/reservations/o-c/commit'))
     for (let i = 0; i < 3; i++) {
       const released = await shop.internal('inventory', post('/reservations/o-r/release'))
@@ -120,10 +93,7 @@ describe('inventory reservation', () => {
     const before = await shop.stock('sku-mouse')
     // The order gave up (its deadline passed) and compensated before its reservation reached the inventory.
     expect((await shop.internal('inventory', post('/reservations/o-late/release'))).status).toBe(200)
-    const late = await shop.internal(
-      'inventory',
-      post('/reservations', { orderId: 'o-late', items: [{ id: 'sku-mouse', quantity: 3 }] }),
-    )
+    const late = await reserve(shop, 'o-late', [{ id: 'sku-mouse', quantity: 3 }])
     expect(late.status).toBe(409)
     expect((await late.json()).error.code).toBe('reservation_closed')
     expect(await shop.stock('sku-mouse')).toBe(before)
@@ -132,10 +102,10 @@ describe('inventory reservation', () => {
 
   test('a released reservation asked for again is refused, not reported as reserved', async () => {
     const shop = await inProcessShop()
-    const body = { orderId: 'o-again', items: [{ id: 'sku-mouse', quantity: 1 }] }
-    expect((await shop.internal('inventory', post('/reservations', body))).status).toBe(201)
+    const items = [{ id: 'sku-mouse', quantity: 1 }]
+    expect((await reserve(shop, 'o-again', items)).status).toBe(201)
     await shop.internal('inventory', post('/reservations/o-again/release'))
-    const again = await shop.internal('inventory', post('/reservations', body))
+    const again = await reserve(shop, 'o-again', items)
     expect(again.status).toBe(409)
     expect((await again.json()).error.code).toBe('reservation_closed')
   })
