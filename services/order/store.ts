@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
+import { and, eq, inArray, lte, type SQL, sql } from 'drizzle-orm'
 import { AppError } from '../../shared/errors.ts'
 import { batchOf, bound } from '../../shared/prepared.ts'
 import { toAmount, toCents } from '../../shared/types.ts'
@@ -105,12 +105,15 @@ export class OrderStore {
     return this.first(and(eq(orders.userId, userId), eq(orders.idempotencyKey, requestId)))
   }
 
-  /** Orders still in progress whose last change is older than `staleAfterMs`: a crash interrupted them. */
+  /**
+   * Orders still in progress whose last change is `staleAfterMs` old or more: a crash interrupted them. Or more, not
+   * only older: times are kept to the millisecond, and with 0 an order changed within the same millisecond is stale.
+   */
   async interrupted(staleAfterMs: number): Promise<StoredOrder[]> {
     const rows = await this.deps.db
       .select()
       .from(orders)
-      .where(and(inArray(orders.status, [...UNSETTLED]), lt(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
+      .where(and(inArray(orders.status, [...UNSETTLED]), lte(orders.updatedAt, new Date(Date.now() - staleAfterMs))))
     return Promise.all(rows.map((row) => this.withItems(row)))
   }
 
