@@ -144,13 +144,18 @@ export function addClientAttributes(attributes: Attributes, request: Request, ru
  * `network.protocol.version` of the request, where the runtime says it: workerd gives `request.cf.httpProtocol`
  * (`HTTP/2` → `2`); Bun's server speaks HTTP/1.1 only over plain HTTP (no h2c), so that is known too. Deno accepts
  * h2c and HTTP/1.1 on one port and tells a handler neither: there the attribute is left out rather than guessed.
- * Added to `attributes`.
+ * Added to `attributes`; `url` is the request's, already split (`requestUrl`), so its URL is not read again.
  */
-export function addProtocolAttributes(attributes: Attributes, request: Request, runtimeArgument: unknown): void {
+export function addProtocolAttributes(
+  attributes: Attributes,
+  request: Request,
+  url: UrlParts,
+  runtimeArgument: unknown,
+): void {
   const cf = (request as { cf?: { httpProtocol?: unknown } }).cf
   if (typeof cf?.httpProtocol === 'string' && /^HTTP\/[\d.]+$/i.test(cf.httpProtocol)) {
     attributes[ATTR_NETWORK_PROTOCOL_VERSION] = cf.httpProtocol.slice(5)
-  } else if (isBunServer(runtimeArgument) && request.url.startsWith('http:')) {
+  } else if (isBunServer(runtimeArgument) && url.protocol === 'http:') {
     attributes[ATTR_NETWORK_PROTOCOL_VERSION] = '1.1'
   }
 }

@@ -74,7 +74,7 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
     addServerAttributes(attributes, url)
     // `c.env` is what the runtime passed `fetch` besides the request: Bun's server, Deno's connection info.
     addClientAttributes(attributes, request, c.env)
-    addProtocolAttributes(attributes, request, c.env)
+    addProtocolAttributes(attributes, request, url, c.env)
     attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers.get('user-agent') ?? undefined
     const spanName = spanNameOf(method)
     const span = tracer.startSpan(spanName, { kind: SpanKind.SERVER, attributes }, parent)

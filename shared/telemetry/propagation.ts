@@ -9,16 +9,38 @@ import {
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
+  type TextMapSetter,
   trace,
 } from '@opentelemetry/api'
-import { CompositePropagator, TraceState, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import {
+  CompositePropagator,
+  isTracingSuppressed,
+  TraceState,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core'
+import { isOwnRecordingSpan } from './tracer.ts'
 
 /**
  * The SDK's W3C trace-context propagator, with a quicker reading of the `traceparent` every traced caller sends:
  * version 00, lowercase hex ids that are not all zero, nothing after the flags. The SDK's regular expression (with
- * lookaheads) costs more than the rest of an extract; any other form of the header still goes to it.
+ * lookaheads) costs more than the rest of an extract; any other form of the header still goes to it. Written, the
+ * header of a span our tracer made skips the SDK's check of its ids (two more regular expressions): they are valid
+ * by construction.
  */
 class TraceContextPropagator extends W3CTraceContextPropagator {
+  override inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    const span = trace.getSpan(ctx)
+    if (!span || !isOwnRecordingSpan(span) || isTracingSuppressed(ctx)) {
+      super.inject(ctx, carrier, setter)
+      return
+    }
+    // What the SDK writes once it has checked the ids.
+    const { traceId, spanId, traceFlags, traceState } = span.spanContext()
+    setter.set(carrier, 'traceparent', `00-${traceId}-${spanId}-0${Number(traceFlags || 0).toString(16)}`)
+    if (traceState) setter.set(carrier, 'tracestate', traceState.serialize())
+  }
+
   override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
     const header = getter.get(carrier, 'traceparent')
     const spanContext = typeof header === 'string' ? usualTraceParent(header) : undefined
@@ -73,7 +95,7 @@ export function hasContextToInject(ctx: Context): boolean {
   return (spanContext !== undefined && isSpanContextValid(spanContext)) || propagation.getBaggage(ctx) !== undefined
 }
 
-const traceContextOnly = new W3CTraceContextPropagator()
+const traceContextOnly = new TraceContextPropagator()
 
 /** Only `traceparent`/`tracestate`: for calls that leave the system, where the callers' baggage has no business. */
 export function injectTraceContext(headers: Headers, ctx: Context = context.active()): void {

@@ -33,7 +33,6 @@ import {
   isTimeInputHrTime,
   isTracingSuppressed,
   millisToHrTime,
-  otperformance,
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Sampler, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
@@ -89,8 +88,7 @@ export class LeanTracer implements Tracer {
     let traceId: string
     let traceState: SpanContext['traceState']
     let validParent: SpanContext | undefined
-    // A span this tracer made has valid ids by construction: no need to check them again.
-    if (parentContext && (parentSpan instanceof RecordingSpan || isSpanContextValid(parentContext))) {
+    if (parentContext && (isOwnRecordingSpan(parentSpan) || isSpanContextValid(parentContext))) {
       traceId = parentContext.traceId
       traceState = parentContext.traceState
       validParent = parentContext
@@ -152,6 +150,11 @@ export class LeanTracer implements Tracer {
   }
 }
 
+/** Whether `span` was made by a `LeanTracer` and records: its ids are valid by construction, no need to check them. */
+export function isOwnRecordingSpan(span: Span | undefined): boolean {
+  return span instanceof RecordingSpan
+}
+
 const NONE = Object.freeze([]) as unknown as never[]
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET })
 const NOT_ENDED = Object.freeze([0, 0]) as unknown as HrTime
@@ -171,8 +174,9 @@ class RecordingSpan implements Span, ReadableSpan {
   private droppedAttributes = 0
   private droppedEvents = 0
   private droppedLinks = 0
+  /** The clocks when the span started: the wall clock (epoch ms) and the monotonic one, which times the span. */
+  private readonly wallStart: number
   private readonly performanceStart: number
-  private readonly performanceOffset: number
   private readonly startTimeProvided: boolean
 
   constructor(
@@ -189,8 +193,8 @@ class RecordingSpan implements Span, ReadableSpan {
     startTime: TimeInput | undefined,
   ) {
     const now = Date.now()
-    this.performanceStart = otperformance.now()
-    this.performanceOffset = now - (this.performanceStart + otperformance.timeOrigin)
+    this.wallStart = now
+    this.performanceStart = performance.now()
     this.startTimeProvided = startTime != null
     for (const link of links) this.addLink(link)
     this.startTime = startTime == null ? millisToHrTime(now) : this.time(startTime)
@@ -341,7 +345,11 @@ class RecordingSpan implements Span, ReadableSpan {
       diag.error(`${this.name} ${this.ids.traceId}-${this.ids.spanId} - You can only call end() on a span once.`)
       return
     }
-    const end = this.time(endTime)
+    // The usual end, now, read without going through the other forms a time can take.
+    const end =
+      endTime === undefined && !this.startTimeProvided
+        ? this.afterStart(performance.now() - this.performanceStart)
+        : this.time(endTime)
     const start = this.startTime
     // The seconds of `hrTimeDuration(start, end)`, without making it: the duration is worked out when read.
     if (end[0] - start[0] - (end[1] < start[1] ? 1 : 0) < 0) {
@@ -405,14 +413,18 @@ class RecordingSpan implements Span, ReadableSpan {
     return this.isEnded
   }
 
-  /** The SDK's clock: a start in epoch milliseconds, then the monotonic clock's elapsed time added to it. */
+  /**
+   * The SDK's clock: a start in epoch milliseconds, then the monotonic clock's elapsed time added to it. The global
+   * `performance`, not the SDK's `otperformance`: on Deno that is `node:perf_hooks`, a wrapper around it.
+   */
   private time(input?: TimeInput): HrTime {
-    if (typeof input === 'number' && input <= otperformance.now()) return hrTime(input + this.performanceOffset)
+    if (typeof input === 'number' && input <= performance.now())
+      return hrTime(input + this.wallStart - (this.performanceStart + performance.timeOrigin))
     if (typeof input === 'number') return millisToHrTime(input)
     if (input instanceof Date) return millisToHrTime(input.getTime())
     if (isTimeInputHrTime(input)) return input as HrTime
     if (this.startTimeProvided) return millisToHrTime(Date.now())
-    return this.afterStart(otperformance.now() - this.performanceStart)
+    return this.afterStart(performance.now() - this.performanceStart)
   }
 
   /** `addHrTimes(startTime, millisToHrTime(millis))`, the same arithmetic, one array made instead of two. */
