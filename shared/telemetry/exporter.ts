@@ -1,10 +1,11 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { canGzip, gzip } from './compression.ts'
 import type { OtlpCompression, OtlpProtocol, Warn } from './config.ts'
 import type { Fetch } from './fetch.ts'
-import { encodeTraceRequest } from './otlp-protobuf.ts'
+import { EncodedSpanBatch, encodeTraceRequest } from './otlp-protobuf.ts'
+import { type BatchingSpanExporter, type SpanBatch, SpanList } from './processor.ts'
 
 /** Names this exporter to the receiver, as the OTLP exporter spec asks (`OTel-OTLP-Exporter-JavaScript/…` style). */
 export const USER_AGENT = 'otel-edge-shop-exporter/0.1.0'
@@ -61,11 +62,13 @@ const serializers = {
  * transport: gzip, a `User-Agent`, and retries with exponential backoff that honour `Retry-After`, all within one
  * timeout per export.
  */
-export class OtlpFetchExporter implements SpanExporter {
+export class OtlpFetchExporter implements BatchingSpanExporter {
   private readonly options: Required<Omit<OtlpFetchExporterOptions, 'headers' | 'compression' | 'warn'>>
   private readonly headers: Headers
   private readonly gzip: boolean
   private stopped = false
+  /** The spans' bytes of the last encoded batch: the next one's buffer is made that size. */
+  private lastBatchBytes = 0
 
   constructor({ headers = {}, compression = 'none', warn = console.warn, ...options }: OtlpFetchExporterOptions) {
     this.options = {
@@ -100,12 +103,32 @@ export class OtlpFetchExporter implements SpanExporter {
       .then(resultCallback)
   }
 
+  /** OTLP/protobuf: each span is encoded as it is added (see processor.ts); OTLP/JSON: the spans, serialized at export. */
+  newBatch(): SpanBatch {
+    return this.options.protocol === 'http/protobuf' ? new EncodedSpanBatch(this.lastBatchBytes) : new SpanList()
+  }
+
+  exportBatch(batch: SpanBatch, resultCallback: (result: ExportResult) => void): void {
+    let sent: Promise<ExportResult>
+    if (batch instanceof EncodedSpanBatch) {
+      const body = batch.request()
+      this.lastBatchBytes = batch.spanBytes
+      sent = this.sendBody(body)
+    } else sent = this.send((batch as SpanList).spans)
+    sent.catch((error: Error) => ({ code: ExportResultCode.FAILED, error })).then(resultCallback)
+  }
+
   async send(spans: ReadableSpan[]): Promise<ExportResult> {
+    const serialized = serializers[this.options.protocol].serialize(spans)
+    if (!serialized) return { code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') }
+    return this.sendBody(serialized)
+  }
+
+  /** Sends a serialized request, gzipped if asked, retrying within the export's timeout. */
+  private async sendBody(serialized: Uint8Array): Promise<ExportResult> {
     if (this.stopped) return { code: ExportResultCode.FAILED, error: new Error('exporter is shut down') }
     const { now, timeoutMillis, maxAttempts, maxBackoffMillis } = this.options
     const deadline = now() + timeoutMillis
-    const serialized = serializers[this.options.protocol].serialize(spans)
-    if (!serialized) return { code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') }
     const body = this.gzip ? await gzip(serialized) : serialized
 
     let backoff = this.options.initialBackoffMillis

@@ -1,72 +1,112 @@
 import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import type { SpanBatch } from './processor.ts'
 
 /**
  * OTLP/protobuf `ExportTraceServiceRequest` straight from `ReadableSpan`s, byte for byte what
  * `ProtobufTraceSerializer` of `@opentelemetry/otlp-transformer` writes (test/unit/otlp-protobuf.test.ts checks
  * it), at a fraction of its cost: the official writer measures every message in a first pass and copies every
  * string a character at a time in both; on the shop's spans (SQL text, URLs) that is 20–25 µs a span. Here it is one
- * pass into a buffer kept between exports, strings longer than a few characters go through the native
- * `TextEncoder.encodeInto`, attribute keys and each resource and scope are encoded once and copied after, and a
- * message's length is written in the bytes reserved for it, its content moved only when the guess was wrong.
+ * pass, each span into its batch's buffer as it ends (`EncodedSpanBatch`), strings longer than a few characters go
+ * through the native `TextEncoder.encodeInto`, attribute keys and each resource and scope are encoded once and copied
+ * after, and a message's length is written in the bytes reserved for it, its content moved only when the guess was
+ * wrong.
  */
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const writer = sharedWriter
-  writer.pos = 0
-  for (const [resource, scopes] of groupByResource(spans)) {
-    writer.tag(1, 2)
-    const resourceSpans = writer.begin(3)
-    writer.copy(resourceBytes(resource))
-    for (const scopeSpans of scopes.values()) {
-      writer.tag(2, 2)
-      const scopeStart = writer.begin(3)
-      const scope = scopeSpans[0]!.instrumentationScope
-      writer.copy(scopeBytes(scope))
-      for (const span of scopeSpans) {
-        writer.tag(2, 2)
-        writeSpan(writer, span)
-      }
-      if (scope.schemaUrl) writer.stringField(3, scope.schemaUrl)
-      writer.end(scopeStart)
-    }
-    if (resource.schemaUrl) writer.stringField(3, resource.schemaUrl)
-    writer.end(resourceSpans)
-  }
-  // A copy: the buffer is reused by the next export while this body may still be in flight.
-  return writer.buffer.slice(0, writer.pos)
+  const batch = new EncodedSpanBatch()
+  for (const span of spans) batch.add(span)
+  return batch.request()
 }
 
+type Scope = ReadableSpan['instrumentationScope']
+
+/**
+ * Spans encoded soon after they are added (a `SpanBatch` of the processor: see processor.ts), grouped by resource and
+ * scope in the order they first came, as the official serializer groups them; `request()` wraps them in an
+ * `ExportTraceServiceRequest`. A service's spans share one resource and scope, so nearly always there is one group.
+ *
+ * Spans are encoded `ENCODE_EVERY` at a time: held that briefly, a span's objects still die young, and the encoder
+ * runs in a loop, as fast as at an export (encoded one by one as they ended, in between the requests' own work, the
+ * same spans cost the Bun services twice the encoder's CPU).
+ */
+export class EncodedSpanBatch implements SpanBatch {
+  size = 0
+  private readonly resources = new Map<Resource, Map<Scope, Writer>>()
+  private last: { resource?: Resource; scope?: Scope; writer?: Writer } = {}
+  private pending: ReadableSpan[] = []
+
+  /** `expectedBytes`: what the spans of a batch came to before, so that the buffer is made once, not doubled. */
+  constructor(private readonly expectedBytes = INITIAL_BATCH_BYTES) {}
+
+  add(span: ReadableSpan): void {
+    this.pending.push(span)
+    this.size++
+    if (this.pending.length >= ENCODE_EVERY) this.encodePending()
+  }
+
+  private encodePending(): void {
+    for (const span of this.pending) this.encode(span)
+    this.pending = []
+  }
+
+  private encode(span: ReadableSpan): void {
+    const { resource, instrumentationScope: scope } = span
+    let writer = this.last.writer
+    if (!writer || resource !== this.last.resource || scope !== this.last.scope) {
+      let scopes = this.resources.get(resource)
+      if (!scopes) {
+        scopes = new Map()
+        this.resources.set(resource, scopes)
+      }
+      writer = scopes.get(scope)
+      if (!writer) {
+        writer = new Writer(Math.max(INITIAL_BATCH_BYTES, this.expectedBytes))
+        scopes.set(scope, writer)
+      }
+      this.last = { resource, scope, writer }
+    }
+    writer.tag(2, 2)
+    writeSpan(writer, span)
+  }
+
+  /** The bytes of the spans encoded so far. */
+  get spanBytes(): number {
+    let bytes = 0
+    for (const scopes of this.resources.values()) for (const writer of scopes.values()) bytes += writer.pos
+    return bytes
+  }
+
+  /** The whole request: its spans' bytes copied once, behind the resource and scope they belong to. */
+  request(): Uint8Array {
+    this.encodePending()
+    const w = new Writer(this.spanBytes + 1024)
+    for (const [resource, scopes] of this.resources) {
+      w.tag(1, 2)
+      const resourceSpans = w.begin(3)
+      w.copy(resourceBytes(resource))
+      for (const [scope, spans] of scopes) {
+        w.tag(2, 2)
+        const scopeStart = w.begin(3)
+        w.copy(scopeBytes(scope))
+        w.copy(spans.buffer.subarray(0, spans.pos))
+        if (scope.schemaUrl) w.stringField(3, scope.schemaUrl)
+        w.end(scopeStart)
+      }
+      if (resource.schemaUrl) w.stringField(3, resource.schemaUrl)
+      w.end(resourceSpans)
+    }
+    return w.buffer.subarray(0, w.pos)
+  }
+}
+
+/** Spans a batch holds before it encodes them. */
+const ENCODE_EVERY = 64
+/** A batch's first buffer: about fifty spans; it doubles as it fills. */
+const INITIAL_BATCH_BYTES = 16 * 1024
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100
 const SPAN_FLAGS_IS_REMOTE = 0x200
 const TWO_POW_32 = 0x1_0000_0000
-
-function groupByResource(spans: readonly ReadableSpan[]) {
-  const resources = new Map<Resource, Map<ReadableSpan['instrumentationScope'], ReadableSpan[]>>()
-  // A service's spans share one resource and scope: the group of the span before is checked first.
-  let last: ReadableSpan | undefined
-  let lastList: ReadableSpan[] = []
-  for (const span of spans) {
-    if (last && span.resource === last.resource && span.instrumentationScope === last.instrumentationScope) {
-      lastList.push(span)
-      continue
-    }
-    last = span
-    let scopes = resources.get(span.resource)
-    if (!scopes) {
-      scopes = new Map()
-      resources.set(span.resource, scopes)
-    }
-    let list = scopes.get(span.instrumentationScope)
-    if (list) list.push(span)
-    else {
-      list = [span]
-      scopes.set(span.instrumentationScope, list)
-    }
-    lastList = list
-  }
-  return resources
-}
 
 /** Span (opentelemetry/proto/trace/v1/trace.proto), fields in the order the official serializer writes them. */
 function writeSpan(w: Writer, span: ReadableSpan): void {
@@ -165,7 +205,6 @@ function resourceBytes(resource: Resource): Uint8Array {
   return bytes
 }
 
-type Scope = ReadableSpan['instrumentationScope']
 /** `scope` (ScopeSpans field 1) encoded once per scope object (one per tracer). */
 const scopeCache = new WeakMap<Scope, Uint8Array>()
 function scopeBytes(scope: Scope): Uint8Array {
@@ -190,6 +229,8 @@ const keyCache = new Map<string, Uint8Array>()
 const KEY_CACHE_LIMIT = 1024
 /** Below this many UTF-16 units a string is copied in JS; above, the native encoder is faster. */
 const SHORT_STRING = 24
+/** Up to this many bytes, `Writer.copy` copies in JS; above, the native `set` is faster. */
+const SHORT_COPY = 64
 const textEncoder = new TextEncoder()
 
 /** A protobuf writer into one growing buffer; lengths are written in place once a message is done. */
@@ -328,9 +369,14 @@ class Writer {
   }
 
   copy(bytes: Uint8Array): void {
-    this.ensure(bytes.length)
-    this.buffer.set(bytes, this.pos)
-    this.pos += bytes.length
+    const length = bytes.length
+    this.ensure(length)
+    const buffer = this.buffer
+    const pos = this.pos
+    // An attribute key or a trace id is a few dozen bytes: a loop copies them sooner than a call to native `set`.
+    if (length <= SHORT_COPY) for (let i = 0; i < length; i++) buffer[pos + i] = bytes[i]!
+    else buffer.set(bytes, pos)
+    this.pos = pos + length
   }
 
   /** A length-delimited UTF-8 string (lone surrogates become U+FFFD, as with TextEncoder). */
@@ -455,8 +501,6 @@ class Writer {
     }
   }
 }
-
-const sharedWriter = new Writer(64 * 1024)
 
 function keyBytes(key: string): Uint8Array {
   let bytes = keyCache.get(key)

@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api'
-import { ExportResultCode } from '@opentelemetry/core'
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 
 export interface BatchOptions {
@@ -32,6 +32,42 @@ export const BATCH_DEFAULTS = {
   maxConcurrentExports: 4,
 } as const satisfies Required<BatchOptions>
 
+/** Spans on their way to an exporter, up to a batch of them, in the form the exporter takes. */
+export interface SpanBatch {
+  /** Spans added so far. */
+  readonly size: number
+  add(span: ReadableSpan): void
+}
+
+/**
+ * An exporter that takes spans in batches of its own: an encoding one (OTLP/protobuf) encodes each span as it is
+ * added, so what waits in the queue is bytes and the span's objects die young. Kept until the export, a span's
+ * dozen objects outlive the garbage collector's young generation and are collected with the old one: on Deno,
+ * whose collector logs it (`--v8-flags=--trace-gc`), old-generation collections took 393 µs of CPU an order with
+ * spans queued as objects, against 163 untraced.
+ */
+export interface BatchingSpanExporter extends SpanExporter {
+  newBatch(): SpanBatch
+  exportBatch(batch: SpanBatch, resultCallback: (result: ExportResult) => void): void
+}
+
+/** The batch of an exporter that takes `ReadableSpan`s: the spans themselves. */
+export class SpanList implements SpanBatch {
+  readonly spans: ReadableSpan[] = []
+
+  get size(): number {
+    return this.spans.length
+  }
+
+  add(span: ReadableSpan): void {
+    this.spans.push(span)
+  }
+}
+
+function isBatching(exporter: SpanExporter): exporter is BatchingSpanExporter {
+  return typeof (exporter as Partial<BatchingSpanExporter>).newBatch === 'function'
+}
+
 export interface ExportStats {
   queued: number
   exported: number
@@ -51,7 +87,9 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly scheduledDelayMillis: number
   private readonly exportTimeoutMillis: number
   private readonly maxConcurrentExports: number
-  private queue: ReadableSpan[] = []
+  /** Spans waiting, a batch at a time: every batch full but the last. */
+  private readonly batches: SpanBatch[] = []
+  private queued = 0
   /** Export loops running, each sending batches while spans wait: at most `maxConcurrentExports`. */
   private readonly lanes = new Set<Promise<void>>()
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -75,20 +113,26 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return
-    if (this.queue.length >= this.maxQueueSize) {
+    if (this.queued >= this.maxQueueSize) {
       this.counts.dropped++
       return
     }
-    this.queue.push(span)
+    let batch = this.batches.at(-1)
+    if (!batch || batch.size >= this.maxExportBatchSize) {
+      batch = isBatching(this.exporter) ? this.exporter.newBatch() : new SpanList()
+      this.batches.push(batch)
+    }
+    batch.add(span)
+    this.queued++
     this.queuedTotal++
     if (this.flushOnly) return
     // A full batch goes now, on a new lane if every running one is busy with an export of its own.
-    if (this.queue.length >= this.maxExportBatchSize) this.startLane()
+    if (this.queued >= this.maxExportBatchSize) this.startLane()
     else if (this.lanes.size === 0) this.schedule()
   }
 
   stats(): ExportStats {
-    return { queued: this.queue.length, ...this.counts }
+    return { queued: this.queued, ...this.counts }
   }
 
   /**
@@ -138,8 +182,8 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private async drain(): Promise<void> {
     clearTimeout(this.timer)
     this.timer = undefined
-    while (this.queue.length > 0 || this.lanes.size > 0) {
-      while (this.queue.length > 0 && this.lanes.size < this.maxConcurrentExports) this.startLane()
+    while (this.queued > 0 || this.lanes.size > 0) {
+      while (this.queued > 0 && this.lanes.size < this.maxConcurrentExports) this.startLane()
       await Promise.all(this.lanes)
     }
   }
@@ -151,7 +195,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     const lane: Promise<void> = this.lane().finally(() => {
       this.lanes.delete(lane)
       // What is left is less than a batch: it waits for the delay, as any partial batch does.
-      if (this.queue.length > 0 && this.lanes.size === 0) this.schedule()
+      if (this.queued > 0 && this.lanes.size === 0) this.schedule()
     })
     this.lanes.add(lane)
   }
@@ -163,7 +207,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
    */
   private async lane(): Promise<void> {
     do await this.exportAndCount(this.takeBatch())
-    while (this.queue.length >= this.maxExportBatchSize)
+    while (this.queued >= this.maxExportBatchSize)
   }
 
   /**
@@ -171,26 +215,27 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
    * before `mark` (a count of `queuedTotal`) have all been taken.
    */
   private async exportQueued(mark = Number.POSITIVE_INFINITY): Promise<void> {
-    while (this.takenTotal < mark && this.queue.length > 0) await this.exportAndCount(this.takeBatch())
+    while (this.takenTotal < mark && this.queued > 0) await this.exportAndCount(this.takeBatch())
   }
 
-  private takeBatch(): ReadableSpan[] {
-    const batch = this.queue.splice(0, this.maxExportBatchSize)
-    this.takenTotal += batch.length
+  private takeBatch(): SpanBatch | undefined {
+    const batch = this.batches.shift()
+    this.queued -= batch?.size ?? 0
+    this.takenTotal += batch?.size ?? 0
     return batch
   }
 
-  private async exportAndCount(batch: ReadableSpan[]): Promise<void> {
+  private async exportAndCount(batch: SpanBatch | undefined): Promise<void> {
     // Only the count outlives the call to the exporter, so the spans can be collected while the export is in flight.
-    const count = batch.length
-    if (count === 0) return
+    const count = batch?.size ?? 0
+    if (!batch || count === 0) return
     const result = await this.exportBatch(batch)
     if (result.code === ExportResultCode.SUCCESS) this.counts.exported += count
     else this.counts.failed += count
   }
 
   /** The exporter's answer, or FAILED once the export timeout has passed without one. */
-  private exportBatch(batch: ReadableSpan[]): Promise<{ code: ExportResultCode }> {
+  private exportBatch(batch: SpanBatch): Promise<{ code: ExportResultCode }> {
     return new Promise((resolve) => {
       const timer = unref(setTimeout(() => resolve({ code: ExportResultCode.FAILED }), this.exportTimeoutMillis))
       const answer = (result: { code: ExportResultCode }) => {
@@ -198,7 +243,8 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
         resolve(result)
       }
       try {
-        this.exporter.export(batch, answer)
+        if (isBatching(this.exporter)) this.exporter.exportBatch(batch, answer)
+        else this.exporter.export((batch as SpanList).spans, answer)
       } catch {
         answer({ code: ExportResultCode.FAILED })
       }

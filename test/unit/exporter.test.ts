@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { SpanKind } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { OtlpFetchExporter, parseRetryAfter, USER_AGENT } from '../../shared/telemetry/exporter.ts'
 import { flattenExportRequest } from '../support/otlp-json.ts'
@@ -114,6 +115,25 @@ describe('OTLP fetch exporter', () => {
       expect(wait).toBeGreaterThanOrEqual(10 * 2 ** i * 0.8)
       expect(wait).toBeLessThanOrEqual(10 * 2 ** i * 1.2)
     })
+  })
+
+  test('protobuf: spans encoded into a batch as they end are sent as the official serializer writes them', async () => {
+    const bodies: Uint8Array[] = []
+    const exporter = new OtlpFetchExporter({
+      url: 'http://collector.invalid/v1/traces',
+      protocol: 'http/protobuf',
+      fetch: async (_input, init) => {
+        bodies.push(init?.body as Uint8Array)
+        return new Response('{}')
+      },
+    })
+    const sent = spans(3)
+    const batch = exporter.newBatch()
+    for (const span of sent) batch.add(span)
+    const result = await new Promise((resolve) => exporter.exportBatch(batch, resolve))
+    expect(result).toEqual({ code: ExportResultCode.SUCCESS })
+    expect(bodies).toHaveLength(1)
+    expect(Buffer.from(bodies[0]!).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(sent)!))).toBe(true)
   })
 
   test('does not retry a 400', async () => {

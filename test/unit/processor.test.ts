@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from 'bun:test'
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
 import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { BoundedBatchSpanProcessor } from '../../shared/telemetry/processor.ts'
+import {
+  type BatchingSpanExporter,
+  BoundedBatchSpanProcessor,
+  type SpanBatch,
+} from '../../shared/telemetry/processor.ts'
 
 /**
  * An exporter that records each batch it is given and answers `code`, at once or, with `hold`, only when the test
@@ -272,6 +276,54 @@ describe('bounded batch processor', () => {
     target.answer(0)
     expect(processor.stats()).toMatchObject({ exported: 2, failed: 2 })
     expect(jest.getTimerCount()).toBe(0)
+  })
+
+  test('an exporter with batches of its own is handed each span as it ends, in batches of at most a full one', async () => {
+    // What an encoding exporter (OTLP/protobuf) does: the span goes into the batch when it ends, not at the export.
+    const added: string[] = []
+    const exported: string[][] = []
+    const exporter: BatchingSpanExporter = {
+      newBatch: () => {
+        const names: string[] = []
+        return {
+          names,
+          get size() {
+            return names.length
+          },
+          add(span) {
+            names.push(span.name)
+            added.push(span.name)
+          },
+        } as SpanBatch
+      },
+      exportBatch(batch, resultCallback) {
+        exported.push((batch as SpanBatch & { names: string[] }).names)
+        queueMicrotask(() => resultCallback({ code: ExportResultCode.SUCCESS }))
+      },
+      export: () => {
+        throw new Error('a batching exporter is given its batches, never the spans')
+      },
+      shutdown: async () => {},
+    }
+    const processor = new BoundedBatchSpanProcessor(exporter, { maxExportBatchSize: 2, scheduledDelayMillis: 1000 })
+    const [first, second, third] = spans(3)
+    processor.onEnd(first!)
+    expect(added).toEqual(['span-0'])
+    expect(exported).toEqual([])
+    // A full batch leaves at once; the partial one after it waits for the delay.
+    processor.onEnd(second!)
+    processor.onEnd(third!)
+    expect(added).toEqual(['span-0', 'span-1', 'span-2'])
+    expect(exported).toEqual([['span-0', 'span-1']])
+    expect(processor.stats().queued).toBe(1)
+    // Once the full batch's export is answered, the delay starts for what is left.
+    await waitFor(() => processor.stats().exported === 2)
+    await waitFor(() => jest.getTimerCount() === 1)
+    jest.advanceTimersByTime(1000)
+    await waitFor(() => exported.length === 2)
+    expect(exported).toEqual([['span-0', 'span-1'], ['span-2']])
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 3, failed: 0, dropped: 0 })
   })
 })
 
