@@ -32,9 +32,14 @@ const NO_KEY = Symbol('no key')
  * A context that holds one value and keeps its parent for the rest. The API's context copies its Map, and makes three
  * closures, for every value set; an order sets about twenty (a span made active, a trace context read from headers),
  * each a copy of the one before. A frame is one small object; a read walks up from the value set last, which is
- * the one most read (the active span).
+ * the one most read (the active span). Kept parents keep the values they hold, even those a later frame replaced
+ * (the parent span under a child's): a context lives as long as the request that made it, and at most `MAX_DEPTH`
+ * frames are kept before they are folded into one copy.
  */
 class ContextFrame implements Context {
+  /** This frame and those under it as one API context, made the first time a frame is set on this one at full depth. */
+  private foldedContext: Context | undefined
+
   constructor(
     private readonly parent: Context,
     private readonly key: symbol,
@@ -53,7 +58,8 @@ class ContextFrame implements Context {
 
   setValue(key: symbol, value: unknown): Context {
     if (this.depth < MAX_DEPTH) return new ContextFrame(this, key, value, this.depth + 1)
-    return new ContextFrame(this.folded(), key, value, 1)
+    this.foldedContext ??= this.folded()
+    return new ContextFrame(this.foldedContext, key, value, 1)
   }
 
   /** A deleted value reads as undefined, as one never set does: the API's context makes no other difference. */

@@ -67,7 +67,7 @@ export class OtlpFetchExporter implements BatchingSpanExporter {
   private readonly headers: Headers
   private readonly gzip: boolean
   private stopped = false
-  /** The spans' bytes of the last encoded batch: the next one's buffer is made that size. */
+  /** The spans' bytes of the last encoded batch: the next one's first buffer is made that size. */
   private lastBatchBytes = 0
 
   constructor({ headers = {}, compression = 'none', warn = console.warn, ...options }: OtlpFetchExporterOptions) {
@@ -103,7 +103,7 @@ export class OtlpFetchExporter implements BatchingSpanExporter {
       .then(resultCallback)
   }
 
-  /** OTLP/protobuf: each span is encoded as it is added (see processor.ts); OTLP/JSON: the spans, serialized at export. */
+  /** OTLP/protobuf: spans are encoded 64 at a time as they are added (see otlp-protobuf.ts); OTLP/JSON: at export. */
   newBatch(): SpanBatch {
     return this.options.protocol === 'http/protobuf' ? new EncodedSpanBatch(this.lastBatchBytes) : new SpanList()
   }

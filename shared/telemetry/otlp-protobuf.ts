@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api'
+import { type Attributes, type AttributeValue, diag, type HrTime, type Link } from '@opentelemetry/api'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
 import type { SpanBatch } from './processor.ts'
@@ -8,10 +8,10 @@ import type { SpanBatch } from './processor.ts'
  * `ProtobufTraceSerializer` of `@opentelemetry/otlp-transformer` writes (test/unit/otlp-protobuf.test.ts checks
  * it), at a fraction of its cost: the official writer measures every message in a first pass and copies every
  * string a character at a time in both; on the shop's spans (SQL text, URLs) that is 20–25 µs a span. Here it is one
- * pass, each span into its batch's buffer as it ends (`EncodedSpanBatch`), strings longer than a few characters go
- * through the native `TextEncoder.encodeInto`, attribute keys and each resource and scope are encoded once and copied
- * after, and a message's length is written in the bytes reserved for it, its content moved only when the guess was
- * wrong.
+ * pass, spans into their batch's buffer soon after they end (`EncodedSpanBatch`), strings longer than a few
+ * characters go through the native `TextEncoder.encodeInto`, attribute keys and each resource and scope are encoded
+ * once and copied after, and a message's length is written in the bytes reserved for it, its content moved only when
+ * the guess was wrong.
  */
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
   const batch = new EncodedSpanBatch()
@@ -32,11 +32,15 @@ type Scope = ReadableSpan['instrumentationScope']
  */
 export class EncodedSpanBatch implements SpanBatch {
   size = 0
+  lost = 0
+  /** The bytes of the spans encoded so far: the next batch's buffer is made that size (`expectedBytes`). */
+  spanBytes = 0
   private readonly resources = new Map<Resource, Map<Scope, Writer>>()
   private last: { resource?: Resource; scope?: Scope; writer?: Writer } = {}
   private pending: ReadableSpan[] = []
+  private body: Uint8Array | undefined
 
-  /** `expectedBytes`: what the spans of a batch came to before, so that the buffer is made once, not doubled. */
+  /** `expectedBytes`: what the spans of a batch came to before, so that its buffer is made once, not doubled. */
   constructor(private readonly expectedBytes = INITIAL_BATCH_BYTES) {}
 
   add(span: ReadableSpan): void {
@@ -45,47 +49,22 @@ export class EncodedSpanBatch implements SpanBatch {
     if (this.pending.length >= ENCODE_EVERY) this.encodePending()
   }
 
-  private encodePending(): void {
-    for (const span of this.pending) this.encode(span)
-    this.pending = []
-  }
-
-  private encode(span: ReadableSpan): void {
-    const { resource, instrumentationScope: scope } = span
-    let writer = this.last.writer
-    if (!writer || resource !== this.last.resource || scope !== this.last.scope) {
-      let scopes = this.resources.get(resource)
-      if (!scopes) {
-        scopes = new Map()
-        this.resources.set(resource, scopes)
-      }
-      writer = scopes.get(scope)
-      if (!writer) {
-        writer = new Writer(Math.max(INITIAL_BATCH_BYTES, this.expectedBytes))
-        scopes.set(scope, writer)
-      }
-      this.last = { resource, scope, writer }
-    }
-    writer.tag(2, 2)
-    writeSpan(writer, span)
-  }
-
-  /** The bytes of the spans encoded so far. */
-  get spanBytes(): number {
-    let bytes = 0
-    for (const scopes of this.resources.values()) for (const writer of scopes.values()) bytes += writer.pos
-    return bytes
-  }
-
-  /** The whole request: its spans' bytes copied once, behind the resource and scope they belong to. */
+  /**
+   * The whole request: its spans' bytes copied once, behind the resource and scope they belong to. Made once; the
+   * buffers the spans were encoded into are let go then, so an export in flight holds only its body.
+   */
   request(): Uint8Array {
+    if (this.body) return this.body
     this.encodePending()
     const w = new Writer(this.spanBytes + 1024)
     for (const [resource, scopes] of this.resources) {
+      // A group whose only spans were lost (see `encodePending`) is left out, as if they had never come.
+      if (![...scopes.values()].some((spans) => spans.pos > 0)) continue
       w.tag(1, 2)
       const resourceSpans = w.begin(3)
       w.copy(resourceBytes(resource))
       for (const [scope, spans] of scopes) {
+        if (spans.pos === 0) continue
         w.tag(2, 2)
         const scopeStart = w.begin(3)
         w.copy(scopeBytes(scope))
@@ -96,7 +75,50 @@ export class EncodedSpanBatch implements SpanBatch {
       if (resource.schemaUrl) w.stringField(3, resource.schemaUrl)
       w.end(resourceSpans)
     }
-    return w.buffer.subarray(0, w.pos)
+    this.resources.clear()
+    this.last = {}
+    this.body = w.buffer.subarray(0, w.pos)
+    return this.body
+  }
+
+  /**
+   * Encodes the spans held. One that cannot be encoded (a link without a trace id, say) is left out and counted as
+   * lost, its bytes taken back: it never reaches the request that ended the span, nor the spans after it.
+   */
+  private encodePending(): void {
+    const spans = this.pending
+    this.pending = []
+    for (const span of spans) {
+      const writer = this.writerFor(span)
+      const at = writer.pos
+      try {
+        writer.tag(2, 2)
+        writeSpan(writer, span)
+        this.spanBytes += writer.pos - at
+      } catch (error) {
+        writer.pos = at
+        this.lost++
+        diag.warn('[telemetry] a span could not be encoded and is left out of its export', error)
+      }
+    }
+  }
+
+  /** The writer of a span's resource and scope; the batch's first one is made the size a batch came to before. */
+  private writerFor(span: ReadableSpan): Writer {
+    const { resource, instrumentationScope: scope } = span
+    if (this.last.writer && resource === this.last.resource && scope === this.last.scope) return this.last.writer
+    let scopes = this.resources.get(resource)
+    if (!scopes) {
+      scopes = new Map()
+      this.resources.set(resource, scopes)
+    }
+    let writer = scopes.get(scope)
+    if (!writer) {
+      writer = new Writer(this.last.writer ? INITIAL_BATCH_BYTES : Math.max(INITIAL_BATCH_BYTES, this.expectedBytes))
+      scopes.set(scope, writer)
+    }
+    this.last = { resource, scope, writer }
+    return writer
   }
 }
 

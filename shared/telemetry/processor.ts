@@ -36,6 +36,8 @@ export const BATCH_DEFAULTS = {
 export interface SpanBatch {
   /** Spans added so far. */
   readonly size: number
+  /** Spans added but lost on the way (one that could not be encoded): counted as failed, never as exported. */
+  readonly lost?: number
   add(span: ReadableSpan): void
 }
 
@@ -122,9 +124,16 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       batch = isBatching(this.exporter) ? this.exporter.newBatch() : new SpanList()
       this.batches.push(batch)
     }
-    batch.add(span)
-    this.queued++
-    this.queuedTotal++
+    // A batch of an exporter's own that cannot take the span loses it, never the request that ended it; the queue
+    // counts what the batch took.
+    const before = batch.size
+    try {
+      batch.add(span)
+    } catch {}
+    const added = batch.size - before
+    if (added < 1) this.counts.failed += 1 - added
+    this.queued += added
+    this.queuedTotal += added
     if (this.flushOnly) return
     // A full batch goes now, on a new lane if every running one is busy with an export of its own.
     if (this.queued >= this.maxExportBatchSize) this.startLane()
@@ -225,13 +234,19 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     return batch
   }
 
+  /**
+   * Exports a batch and counts its spans. The batch is held until the exporter answers; an encoded one has let go of
+   * the buffers its spans were written into by then (see otlp-protobuf.ts), keeping only the request's body.
+   */
   private async exportAndCount(batch: SpanBatch | undefined): Promise<void> {
-    // Only the count outlives the call to the exporter, so the spans can be collected while the export is in flight.
     const count = batch?.size ?? 0
     if (!batch || count === 0) return
     const result = await this.exportBatch(batch)
-    if (result.code === ExportResultCode.SUCCESS) this.counts.exported += count
-    else this.counts.failed += count
+    // Spans the batch lost on the way (known once its request is made) never left, whatever the answer.
+    const lost = batch.lost ?? 0
+    this.counts.failed += lost
+    if (result.code === ExportResultCode.SUCCESS) this.counts.exported += count - lost
+    else this.counts.failed += count - lost
   }
 
   /** The exporter's answer, or FAILED once the export timeout has passed without one. */

@@ -33,6 +33,7 @@ import {
   isTimeInputHrTime,
   isTracingSuppressed,
   millisToHrTime,
+  otperformance,
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Sampler, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
@@ -194,7 +195,7 @@ class RecordingSpan implements Span, ReadableSpan {
   ) {
     const now = Date.now()
     this.wallStart = now
-    this.performanceStart = performance.now()
+    this.performanceStart = otperformance.now()
     this.startTimeProvided = startTime != null
     for (const link of links) this.addLink(link)
     this.startTime = startTime == null ? millisToHrTime(now) : this.time(startTime)
@@ -348,7 +349,7 @@ class RecordingSpan implements Span, ReadableSpan {
     // The usual end, now, read without going through the other forms a time can take.
     const end =
       endTime === undefined && !this.startTimeProvided
-        ? this.afterStart(performance.now() - this.performanceStart)
+        ? this.afterStart(otperformance.now() - this.performanceStart)
         : this.time(endTime)
     const start = this.startTime
     // The seconds of `hrTimeDuration(start, end)`, without making it: the duration is worked out when read.
@@ -413,18 +414,15 @@ class RecordingSpan implements Span, ReadableSpan {
     return this.isEnded
   }
 
-  /**
-   * The SDK's clock: a start in epoch milliseconds, then the monotonic clock's elapsed time added to it. The global
-   * `performance`, not the SDK's `otperformance`: on Deno that is `node:perf_hooks`, a wrapper around it.
-   */
+  /** The SDK's clock: a start in epoch milliseconds, then the monotonic clock's elapsed time added to it. */
   private time(input?: TimeInput): HrTime {
-    if (typeof input === 'number' && input <= performance.now())
-      return hrTime(input + this.wallStart - (this.performanceStart + performance.timeOrigin))
+    if (typeof input === 'number' && input <= otperformance.now())
+      return hrTime(input + this.wallStart - (this.performanceStart + otperformance.timeOrigin))
     if (typeof input === 'number') return millisToHrTime(input)
     if (input instanceof Date) return millisToHrTime(input.getTime())
     if (isTimeInputHrTime(input)) return input as HrTime
     if (this.startTimeProvided) return millisToHrTime(Date.now())
-    return this.afterStart(performance.now() - this.performanceStart)
+    return this.afterStart(otperformance.now() - this.performanceStart)
   }
 
   /** `addHrTimes(startTime, millisToHrTime(millis))`, the same arithmetic, one array made instead of two. */

@@ -21,8 +21,9 @@ installContextManager()
 describe('contexts made from the active one (frames on frames)', () => {
   test('read, set and deleted as the API’s own context, past the depth where frames are folded', () => {
     const keys = Array.from({ length: 5 }, (_, i) => createContextKey(`key ${i}`))
-    // The active context outside any `with`: the manager's empty frame.
+    // The active context outside any `with`: the manager's empty frame, not the API's root.
     let framed: Context = context.active()
+    expect(framed).not.toBe(ROOT_CONTEXT)
     let api: Context = ROOT_CONTEXT
     // A fixed pseudo-random walk (no Math.random: a failure must be reproducible), 200 steps deep.
     let seed = 7

@@ -2,8 +2,10 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { SpanKind } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { OtlpFetchExporter, parseRetryAfter, USER_AGENT } from '../../shared/telemetry/exporter.ts'
+import { BoundedBatchSpanProcessor } from '../../shared/telemetry/processor.ts'
 import { flattenExportRequest } from '../support/otlp-json.ts'
 
 /**
@@ -117,7 +119,8 @@ describe('OTLP fetch exporter', () => {
     })
   })
 
-  test('protobuf: spans encoded into a batch as they end are sent as the official serializer writes them', async () => {
+  /** An OTLP/protobuf exporter whose fetch keeps each body it is given. */
+  function protobufExporter() {
     const bodies: Uint8Array[] = []
     const exporter = new OtlpFetchExporter({
       url: 'http://collector.invalid/v1/traces',
@@ -127,13 +130,44 @@ describe('OTLP fetch exporter', () => {
         return new Response('{}')
       },
     })
-    const sent = spans(3)
+    return { exporter, bodies }
+  }
+
+  const officialBytes = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!)
+
+  test('protobuf: spans encoded into their batch 64 at a time are sent as the official serializer writes them', async () => {
+    const { exporter, bodies } = protobufExporter()
+    // Two services' spans, interleaved, past two rounds of encoding.
+    const order = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'order' }) })
+    const payment = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'payment' }) })
+    const [first, second] = [spans(75, order), spans(75, payment)]
+    const sent = first.flatMap((span, i) => [span, second[i]!])
     const batch = exporter.newBatch()
     for (const span of sent) batch.add(span)
     const result = await new Promise((resolve) => exporter.exportBatch(batch, resolve))
     expect(result).toEqual({ code: ExportResultCode.SUCCESS })
     expect(bodies).toHaveLength(1)
-    expect(Buffer.from(bodies[0]!).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(sent)!))).toBe(true)
+    expect(Buffer.from(bodies[0]!).equals(officialBytes(sent))).toBe(true)
+  })
+
+  test('protobuf: a span that cannot be encoded is left out and counted as failed; the others and later ones go', async () => {
+    const { exporter, bodies } = protobufExporter()
+    const processor = new BoundedBatchSpanProcessor(exporter, { scheduledDelayMillis: 0 })
+    const tracer = new BasicTracerProvider().getTracer('test')
+    // A link whose context has no trace id: nothing the encoder can write.
+    const broken = tracer.startSpan('broken', { links: [{ context: { spanId: 'b'.repeat(16) } as never }] })
+    broken.end()
+    const good = spans(99)
+    for (const span of [...good.slice(0, 10), broken as unknown as ReadableSpan, ...good.slice(10)])
+      processor.onEnd(span)
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 99, failed: 1, dropped: 0 })
+    expect(Buffer.from(bodies[0]!).equals(officialBytes(good))).toBe(true)
+    const later = spans(3)
+    for (const span of later) processor.onEnd(span)
+    await processor.forceFlush()
+    expect(processor.stats()).toEqual({ queued: 0, exported: 102, failed: 1, dropped: 0 })
+    expect(Buffer.from(bodies[1]!).equals(officialBytes(later))).toBe(true)
   })
 
   test('does not retry a 400', async () => {
