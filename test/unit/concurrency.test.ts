@@ -6,16 +6,39 @@ describe('inParallel and inSequence', () => {
   const slow = (ms: number, value: string) => () => sleep(ms).then(() => value)
   const failing = (ms: number, message: string) => () => sleep(ms).then(() => Promise.reject(new Error(message)))
 
-  test('in parallel the total is the slowest, in sequence the sum; the results are the same', async () => {
-    const tasks = [slow(60, 'a'), slow(40, 'b'), slow(20, 'c')] as const
-    let began = Date.now()
-    expect(await inParallel(tasks)).toEqual(['a', 'b', 'c'])
-    const parallel = Date.now() - began
-    began = Date.now()
-    expect(await inSequence(tasks)).toEqual(['a', 'b', 'c'])
-    const sequential = Date.now() - began
-    expect(parallel).toBeLessThan(100)
-    expect(sequential).toBeGreaterThanOrEqual(115)
+  test('in parallel every task starts before any ends, in sequence each after the one before; the same results', async () => {
+    // Tasks held until the test opens them: the order of starts and ends is forced, not timed.
+    const events: string[] = []
+    const gates: (() => void)[] = []
+    const held = (value: string) => () => {
+      events.push(`start ${value}`)
+      return new Promise<string>((resolve) =>
+        gates.push(() => {
+          events.push(`end ${value}`)
+          resolve(value)
+        }),
+      )
+    }
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve()
+    }
+    const tasks = [held('a'), held('b'), held('c')] as const
+    const parallel = inParallel(tasks)
+    await settle()
+    expect(events).toEqual(['start a', 'start b', 'start c'])
+    // Opened last to first: the results still come in list order.
+    for (const open of gates.splice(0).reverse()) open()
+    expect(await parallel).toEqual(['a', 'b', 'c'])
+    events.length = 0
+    const sequence = inSequence(tasks)
+    for (const value of ['a', 'b', 'c']) {
+      await settle()
+      expect(gates).toHaveLength(1)
+      expect(events.at(-1)).toBe(`start ${value}`)
+      gates.shift()!()
+    }
+    expect(await sequence).toEqual(['a', 'b', 'c'])
+    expect(events).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c'])
   })
 
   test('both report the failure of the first failing task in list order, whichever failed first in time', async () => {
