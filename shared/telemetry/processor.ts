@@ -38,6 +38,7 @@ export interface SpanBatch {
   readonly size: number
   /** Spans added but lost on the way (one that could not be encoded): counted as failed, never as exported. */
   readonly lost?: number
+  /** Takes the span; never throws, since it runs inside `span.end()`: a span it cannot keep is counted in `lost`. */
   add(span: ReadableSpan): void
 }
 
@@ -89,6 +90,8 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly scheduledDelayMillis: number
   private readonly exportTimeoutMillis: number
   private readonly maxConcurrentExports: number
+  /** The exporter, when it makes its batches itself. */
+  private readonly batchingExporter: BatchingSpanExporter | undefined
   /** Spans waiting, a batch at a time: every batch full but the last. */
   private readonly batches: SpanBatch[] = []
   private queued = 0
@@ -109,6 +112,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     this.scheduledDelayMillis = options.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis
     this.exportTimeoutMillis = options.exportTimeoutMillis ?? BATCH_DEFAULTS.exportTimeoutMillis
     this.maxConcurrentExports = Math.max(1, options.maxConcurrentExports ?? BATCH_DEFAULTS.maxConcurrentExports)
+    this.batchingExporter = isBatching(exporter) ? exporter : undefined
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -121,19 +125,12 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     }
     let batch = this.batches.at(-1)
     if (!batch || batch.size >= this.maxExportBatchSize) {
-      batch = isBatching(this.exporter) ? this.exporter.newBatch() : new SpanList()
+      batch = this.batchingExporter?.newBatch() ?? new SpanList()
       this.batches.push(batch)
     }
-    // A batch of an exporter's own that cannot take the span loses it, never the request that ended it; the queue
-    // counts what the batch took.
-    const before = batch.size
-    try {
-      batch.add(span)
-    } catch {}
-    const added = batch.size - before
-    if (added < 1) this.counts.failed += 1 - added
-    this.queued += added
-    this.queuedTotal += added
+    batch.add(span)
+    this.queued++
+    this.queuedTotal++
     if (this.flushOnly) return
     // A full batch goes now, on a new lane if every running one is busy with an export of its own.
     if (this.queued >= this.maxExportBatchSize) this.startLane()
@@ -258,7 +255,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
         resolve(result)
       }
       try {
-        if (isBatching(this.exporter)) this.exporter.exportBatch(batch, answer)
+        if (this.batchingExporter) this.batchingExporter.exportBatch(batch, answer)
         else this.exporter.export((batch as SpanList).spans, answer)
       } catch {
         answer({ code: ExportResultCode.FAILED })

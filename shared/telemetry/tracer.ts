@@ -346,11 +346,7 @@ class RecordingSpan implements Span, ReadableSpan {
       diag.error(`${this.name} ${this.ids.traceId}-${this.ids.spanId} - You can only call end() on a span once.`)
       return
     }
-    // The usual end, now, read without going through the other forms a time can take.
-    const end =
-      endTime === undefined && !this.startTimeProvided
-        ? this.afterStart(otperformance.now() - this.performanceStart)
-        : this.time(endTime)
+    const end = this.time(endTime)
     const start = this.startTime
     // The seconds of `hrTimeDuration(start, end)`, without making it: the duration is worked out when read.
     if (end[0] - start[0] - (end[1] < start[1] ? 1 : 0) < 0) {
@@ -416,11 +412,14 @@ class RecordingSpan implements Span, ReadableSpan {
 
   /** The SDK's clock: a start in epoch milliseconds, then the monotonic clock's elapsed time added to it. */
   private time(input?: TimeInput): HrTime {
-    if (typeof input === 'number' && input <= otperformance.now())
-      return hrTime(input + this.wallStart - (this.performanceStart + otperformance.timeOrigin))
-    if (typeof input === 'number') return millisToHrTime(input)
-    if (input instanceof Date) return millisToHrTime(input.getTime())
-    if (isTimeInputHrTime(input)) return input as HrTime
+    // No time given, the usual case (every `end()`), is now: the other forms are not tried.
+    if (input !== undefined) {
+      if (typeof input === 'number' && input <= otperformance.now())
+        return hrTime(input + this.wallStart - (this.performanceStart + otperformance.timeOrigin))
+      if (typeof input === 'number') return millisToHrTime(input)
+      if (input instanceof Date) return millisToHrTime(input.getTime())
+      if (isTimeInputHrTime(input)) return input as HrTime
+    }
     if (this.startTimeProvided) return millisToHrTime(Date.now())
     return this.afterStart(otperformance.now() - this.performanceStart)
   }
