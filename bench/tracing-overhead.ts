@@ -4,6 +4,7 @@ import type { Runtime } from '../test/support/system.ts'
 import { type Floor, startFloor } from './floor/index.ts'
 import type { SinkProcess } from './otlp-sink.ts'
 import { loadPhase, SATURATION_CONCURRENCY, saturated } from './phase.ts'
+import { processTreeCpuMs } from './process-cpu.ts'
 import { figure, type Goal, ratio, type SectionContext, type SectionResult } from './section.ts'
 import { type SystemPool, settle, type Tracing } from './systems.ts'
 
@@ -33,7 +34,15 @@ export const GOALS = { sink: 0.95, collector: 0.9, floor: 0.85 }
 interface Side {
   name: SideName
   gateway: string
+  /** The side's processes (a runner, the floor's four): the CPU of these and all below them is the side's. */
+  pids: number[]
   settle(): Promise<void>
+}
+
+/** A phase of one side: its load, and the CPU its processes used for it, settling included (undefined off Linux). */
+interface Phase {
+  run: LoadRun
+  cpuMs?: number
 }
 
 interface SideFigures {
@@ -44,15 +53,24 @@ interface SideFigures {
   p99: number
   /** Orders/s of each round, in round order. */
   rounds: number[]
+  /** CPU milliseconds of the side's processes an order, all rounds together; undefined off Linux. */
+  cpuMsPerOrder?: number
+}
+
+/** on ÷ off orders/s, all rounds together and per round, and off ÷ on CPU an order (the same sense: lower is dearer). */
+interface Comparison {
+  all: number
+  rounds: number[]
+  cpu?: number
 }
 
 export interface RuntimeOverhead {
   runtime: Runtime
   sides: Partial<Record<SideName, SideFigures>>
   /** on ÷ off orders/s, all rounds together, and per round. */
-  ratios: Partial<Record<'sink' | 'collector', { all: number; rounds: number[] }>>
+  ratios: Partial<Record<'sink' | 'collector', Comparison>>
   /** shop (off) ÷ floor orders/s. */
-  floor?: { all: number; rounds: number[] }
+  floor?: Comparison
   /** What reached the discard sink during the `sink` side's phases: exports, and their bytes. */
   sinkReceived: { requests: number; bytes: number }
 }
@@ -78,25 +96,32 @@ export async function tracingOverhead(
       const sides: Side[] = []
       for (const tracing of ['off', 'sink', 'collector'] as const) {
         const system = await pool.get(runtime, tracing)
-        sides.push({ name: tracing, gateway: system.gateway, settle: () => settle(system, runtime) })
+        sides.push({
+          name: tracing,
+          gateway: system.gateway,
+          pids: [system.pid],
+          settle: () => settle(system, runtime),
+        })
       }
       if (runtime === 'bun') {
         floor = await startFloor()
-        sides.push({ name: 'floor', gateway: floor.gateway, settle: () => Bun.sleep(200) })
+        sides.push({ name: 'floor', gateway: floor.gateway, pids: floor.pids, settle: () => Bun.sleep(200) })
       }
       for (const side of sides) {
         await loadPhase(side.gateway, saturated, warmupMs)
         await side.settle()
       }
-      const runs = new Map<SideName, LoadRun[]>(sides.map((side) => [side.name, []]))
+      const phases = new Map<SideName, Phase[]>(sides.map((side) => [side.name, []]))
       const sinkReceived = { requests: 0, bytes: 0 }
       for (let round = 0; round < rounds; round++) {
         // A rotation, reversed every other round: each round starts with another side, and no side always follows the same one.
         const rotated = sides.map((_, index) => sides[(index + round) % sides.length]!)
         for (const side of round % 2 === 0 ? rotated : rotated.reverse()) {
           const before = side.name === 'sink' ? await sink.received() : undefined
+          const cpuBefore = processTreeCpuMs(side.pids)
           const run = await loadPhase(side.gateway, saturated, phaseMs)
           await side.settle()
+          const cpuAfter = processTreeCpuMs(side.pids)
           if (before) {
             const after = await sink.received()
             sinkReceived.requests += after.requests - before.requests
@@ -105,16 +130,17 @@ export async function tracingOverhead(
           context.log(
             `  round ${round + 1}, ${side.name}: ${run.summary.throughput} orders/s, p99 ${run.summary.latencyMs.p99} ms`,
           )
-          runs.get(side.name)!.push(run)
+          const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore
+          phases.get(side.name)!.push({ run, cpuMs })
         }
       }
-      const figures = Object.fromEntries([...runs].map(([name, sideRuns]) => [name, combine(sideRuns)])) as Record<
-        SideName,
-        SideFigures
-      >
-      const against = (top: SideFigures, bottom: SideFigures) => ({
+      const figures = Object.fromEntries(
+        [...phases].map(([name, sidePhases]) => [name, combine(sidePhases)]),
+      ) as Record<SideName, SideFigures>
+      const against = (top: SideFigures, bottom: SideFigures): Comparison => ({
         all: top.throughput / bottom.throughput,
         rounds: top.rounds.map((value, round) => value / bottom.rounds[round]!),
+        cpu: top.cpuMsPerOrder && bottom.cpuMsPerOrder && bottom.cpuMsPerOrder / top.cpuMsPerOrder,
       })
       results.push({
         runtime,
@@ -143,6 +169,19 @@ export async function tracingOverhead(
   }
 
   const spread = (values: number[]) => `${ratio(Math.min(...values))} – ${ratio(Math.max(...values))}`
+  /**
+   * A ratio against its goal. Error answers on either side make it say nothing (a side whose orders fail fast, or
+   * wait out a timeout, does other work than one whose orders are paid): it is shown, but neither met nor missed.
+   */
+  const judged = (comparison: Comparison | undefined, goal: number, errors: number) => {
+    if (!comparison) return { measured: 'not measured', met: undefined }
+    const { all, rounds, cpu } = comparison
+    const measured = `${ratio(all)} (rounds ${spread(rounds)}${cpu ? `; by CPU an order ${ratio(cpu)}` : ''})`
+    if (errors > 0) return { measured: `${measured}, not comparable: ${errors} error answers`, met: undefined }
+    return { measured, met: all >= goal }
+  }
+  const errorsOf = (result: RuntimeOverhead | undefined, ...names: SideName[]) =>
+    names.reduce((sum, name) => sum + (result?.sides[name]?.errors ?? 0), 0)
   const rows = results.flatMap(({ runtime, sides, ratios, floor }) =>
     (['off', 'sink', 'collector', 'floor'] as const)
       .filter((name) => sides[name])
@@ -155,6 +194,8 @@ export async function tracingOverhead(
           figure(side.throughput),
           compared ? ratio(compared.all) : '',
           compared ? spread(compared.rounds) : '',
+          side.cpuMsPerOrder ? figure(side.cpuMsPerOrder) : '',
+          compared?.cpu ? ratio(compared.cpu) : '',
           figure(side.p50),
           figure(side.p99),
           side.errors,
@@ -167,23 +208,21 @@ export async function tracingOverhead(
     ['collector', 'orders/s on ÷ off, exporting to the collector `bun run dev` starts, on the same cores'],
   ] as const) {
     for (const runtime of RUNTIMES) {
-      const found = results.find((result) => result.runtime === runtime)?.ratios[config]
+      const result = results.find((found) => found.runtime === runtime)
       goals.push({
         id: `${config}-${runtime}`,
         measure: `${measure}, ${RUNTIME_NAMES[runtime]}`,
-        measured: found ? `${ratio(found.all)} (rounds ${spread(found.rounds)})` : 'not measured',
         goal: `≥ ${GOALS[config].toFixed(2)}`,
-        met: found && found.all >= GOALS[config],
+        ...judged(result?.ratios[config], GOALS[config], errorsOf(result, 'off', config)),
       })
     }
   }
-  const floor = results.find((result) => result.runtime === 'bun')?.floor
+  const bun = results.find((result) => result.runtime === 'bun')
   goals.push({
     id: 'floor',
     measure: 'untraced orders/s ÷ a skeleton of the same hops and statements (bench/floor), Bun',
-    measured: floor ? `${ratio(floor.all)} (rounds ${spread(floor.rounds)})` : 'not measured',
     goal: `≥ ${GOALS.floor.toFixed(2)}`,
-    met: floor && floor.all >= GOALS.floor,
+    ...judged(bun?.floor, GOALS.floor, errorsOf(bun, 'off', 'floor')),
   })
   const { rounds, phaseMs, warmupMs } = durations(context.quick)
   return {
@@ -196,6 +235,8 @@ export async function tracingOverhead(
           'orders/s',
           '÷ tracing off (floor: off ÷ floor)',
           'per round',
+          'CPU ms an order',
+          'by CPU an order',
           'p50 ms',
           'p99 ms',
           'errors',
@@ -207,7 +248,7 @@ export async function tracingOverhead(
       `Closed model, ${SATURATION_CONCURRENCY} concurrent users placing one-item orders. All sides of a runtime are up at once and loaded one at a time in rotation (each round in another order, every other round reversed): ${rounds} rounds of ${phaseMs / 1000} s a side, after ${warmupMs / 1000} s of warm-up. After each phase the side's services are given the time to send what they still hold, so no side's export lands in another's phase.`,
       'Tracing on: every span sampled and exported over OTLP/protobuf, batches of up to 512 every second (on workerd, each request flushes its own spans). "discard sink": an OTLP endpoint in a process of its own that reads each request and answers 200 (bench/otlp-sink.ts), so the ratio is the library’s own cost; "collector": the collector bun run dev starts, storing every span (about 34 an order) on the same two cores, as a developer runs it. Off: OTEL_SDK_DISABLED=true.',
       'The floor (bench/floor/) is four Bun processes with Bun.serve and fetch and nothing else: gateway → order, then order → inventory (availability and the item’s price, at once), inventory reserve, payment create, inventory commit: six HTTP hops; the same 18 libSQL statements in 14 calls as the shop (read from a traced order’s db spans), the 20 ms provider wait, and the outbox delivery loop; no framework, validation, credential, deadline or tracing. Shop off ÷ floor says what the shop’s own machinery costs.',
-      'The machine is CPU-bound at saturation, so each ratio is close to the ratio of CPU spent per order.',
+      'The machine is CPU-bound at saturation, so each ratio is close to the ratio of CPU spent per order. "CPU ms an order" is that CPU, measured: what the side\'s processes (services, runner, collector or workerd and sqld where the side has them; not the discard sink, nor the load generator) used during its phases and the settling after each, from /proc, divided by its orders. "by CPU an order" is the same ratio as the orders/s one, from it (off ÷ on, floor ÷ off): it moves less than orders/s with other work on the machine.',
       ...remarks,
     ],
     data: {
@@ -219,7 +260,11 @@ export async function tracingOverhead(
   }
 }
 
-function combine(runs: LoadRun[]): SideFigures {
+function combine(phases: Phase[]): SideFigures {
+  const runs = phases.map(({ run }) => run)
+  const cpuMs = phases.every((phase) => phase.cpuMs !== undefined)
+    ? phases.reduce((sum, phase) => sum + phase.cpuMs!, 0)
+    : undefined
   const histogram = new LatencyHistogram()
   for (const run of runs) histogram.merge(run.histogram)
   const elapsedMs = runs.reduce((sum, run) => sum + run.summary.elapsedMs, 0)
@@ -230,5 +275,6 @@ function combine(runs: LoadRun[]): SideFigures {
     p50: histogram.percentile(50),
     p99: histogram.percentile(99),
     rounds: runs.map((run) => run.summary.throughput),
+    cpuMsPerOrder: cpuMs === undefined || histogram.count === 0 ? undefined : cpuMs / histogram.count,
   }
 }
