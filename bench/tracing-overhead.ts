@@ -168,7 +168,7 @@ export async function tracingOverhead(
         remarks.push(`${RUNTIME_NAMES[runtime]}: no export reached the discard sink, so its ratio says nothing.`)
       for (const side of sides) {
         const errors = figures[side.name].errors
-        if (errors > 0) remarks.push(`${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errors} error answers.`)
+        if (errors > 0) remarks.push(`${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)}.`)
       }
     } catch (error) {
       // One runtime that does not start (no Deno on this machine, wrangler failing) leaves the others measured.
@@ -200,7 +200,7 @@ export async function tracingOverhead(
    */
   const unlikeness = (result: RuntimeOverhead | undefined, ...names: SideName[]) => {
     const errors = names.reduce((sum, name) => sum + (result?.sides[name]?.errors ?? 0), 0)
-    if (errors > 0) return `${errors} error answers`
+    if (errors > 0) return errorAnswers(errors)
     return result && NOT_COMPARABLE[result.runtime]
   }
   const rows = results.flatMap(({ runtime, sides, ratios, floor }) =>
@@ -298,4 +298,9 @@ function combine(phases: Phase[]): SideFigures {
     rounds: runs.map((run) => run.summary.throughput),
     cpuMsPerOrder: cpuMs === undefined || histogram.count === 0 ? undefined : cpuMs / histogram.count,
   }
+}
+
+/** `1 error answer`, `3 error answers`. */
+function errorAnswers(count: number): string {
+  return `${count} error answer${count === 1 ? '' : 's'}`
 }
