@@ -4,7 +4,7 @@ import type { Runtime } from '../test/support/system.ts'
 import { type Floor, startFloor } from './floor/index.ts'
 import type { SinkProcess } from './otlp-sink.ts'
 import { loadPhase, SATURATION_CONCURRENCY, saturated } from './phase.ts'
-import { processTreeCpuMs } from './process-cpu.ts'
+import { systemCpuMs } from './process-cpu.ts'
 import { figure, type Goal, ratio, type SectionContext, type SectionResult } from './section.ts'
 import { type SystemPool, settle, type Tracing } from './systems.ts'
 
@@ -48,8 +48,8 @@ export const GOALS = { sink: 0.95, collector: 0.9, floor: 0.85 }
 interface Side {
   name: SideName
   gateway: string
-  /** The side's processes (a runner, the floor's four): the CPU of these and all below them is the side's. */
-  pids: number[]
+  /** The side's data folder: every process started with it is the side's (`systemCpuMs`). */
+  dataDir: string
   settle(): Promise<void>
 }
 
@@ -113,13 +113,13 @@ export async function tracingOverhead(
         sides.push({
           name: tracing,
           gateway: system.gateway,
-          pids: [system.pid],
+          dataDir: system.dataDir,
           settle: () => settle(system, runtime),
         })
       }
       if (runtime === 'bun') {
         floor = await startFloor()
-        sides.push({ name: 'floor', gateway: floor.gateway, pids: floor.pids, settle: () => Bun.sleep(200) })
+        sides.push({ name: 'floor', gateway: floor.gateway, dataDir: floor.dataDir, settle: () => Bun.sleep(200) })
       }
       for (const side of sides) {
         await loadPhase(side.gateway, saturated, warmupMs)
@@ -132,10 +132,10 @@ export async function tracingOverhead(
         const rotated = sides.map((_, index) => sides[(index + round) % sides.length]!)
         for (const side of round % 2 === 0 ? rotated : rotated.reverse()) {
           const before = side.name === 'sink' ? await sink.received() : undefined
-          const cpuBefore = processTreeCpuMs(side.pids)
+          const cpuBefore = systemCpuMs(side.dataDir)
           const run = await loadPhase(side.gateway, saturated, phaseMs)
           await side.settle()
-          const cpuAfter = processTreeCpuMs(side.pids)
+          const cpuAfter = systemCpuMs(side.dataDir)
           if (before) {
             const after = await sink.received()
             sinkReceived.requests += after.requests - before.requests

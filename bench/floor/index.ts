@@ -19,8 +19,6 @@ export interface Floor {
   gateway: string
   /** The floor's data folder: order.db, inventory.db, payment.db. */
   dataDir: string
-  /** The four processes' ids. */
-  pids: number[]
   stop(): Promise<void>
 }
 
@@ -61,7 +59,7 @@ export async function startFloor(): Promise<Floor> {
     await stop()
     throw error
   }
-  return { gateway: system.gateway, dataDir: system.dataDir, pids: children.map((child) => child.pid), stop }
+  return { gateway: system.gateway, dataDir: system.dataDir, stop }
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {

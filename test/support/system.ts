@@ -45,8 +45,6 @@ async function startRunner(args: string[], label: string, env: Record<string, st
   const sqld = new Map(localSqldServers(system.env).map(({ name, url }) => [name, url]))
   return {
     ...system,
-    /** The runner's process id: its services, collector and sqld servers are the processes below it. */
-    pid: child.pid,
     output,
     database: (name: 'order' | 'inventory' | 'payment') =>
       usesSqld ? createClient({ url: sqld.get(name)! }) : system.database(name),
