@@ -24,7 +24,7 @@ const procfile = `
 sqld: bun scripts/sqld.ts
 release: bun scripts/migrate.ts
 gateway: bun services/gateway/bun.ts
-order: env INVENTORY_URL=http://127.0.0.1:$INVENTORY_PORT PAYMENT_URL=http://127.0.0.1:$PAYMENT_PORT CLOUDFLARE_INCLUDE_PROCESS_ENV=true WRANGLER_SEND_METRICS=false wrangler dev --ip 127.0.0.1 --port $ORDER_PORT --log-level warn -c wrangler/order.toml
+order: env INVENTORY_URL=http://127.0.0.1:$INVENTORY_PORT PAYMENT_URL=http://127.0.0.1:$PAYMENT_PORT CLOUDFLARE_INCLUDE_PROCESS_ENV=true WRANGLER_SEND_METRICS=false WRANGLER_LOG_PATH=$DATA_DIR/wrangler-logs wrangler dev --ip 127.0.0.1 --port $ORDER_PORT --log-level warn -c wrangler/order.toml
 ${denoLine('inventory')}
 ${denoLine('payment')}
 `
