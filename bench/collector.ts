@@ -75,6 +75,8 @@ function request(firstTrace: number, idForm: (hexId: string) => string) {
                   ...(index === 0 ? {} : { parentSpanId: idForm(hex(trace * 16 + 1, 16)) }),
                   name: `${service}.op${index}`,
                   kind: 2,
+                  // Sampled, parent local: what an SDK sends.
+                  flags: 257,
                   startTimeUnixNano: String(start),
                   endTimeUnixNano: String(start + BigInt(ms) * 1_000_000n),
                   attributes: [

@@ -5,13 +5,15 @@ import { SPAN_COLUMNS } from './store.ts'
 
 /** Columns an export's spans share, resource by resource and scope by scope: bound once a statement. */
 const SHARED = ['service_name', 'resource_id', 'scope_name', 'scope_version'].map((name) => SPAN_COLUMNS.indexOf(name))
-/** Columns nearly every span leaves at their default: written into the statement, not bound. */
+/**
+ * Columns nearly every span leaves at their default: written into the statement, not bound. Not `flags`: an SDK's
+ * spans carry 257 or 769 there (sampled, parent local or remote), and a span that misses a default binds all 19.
+ */
 const DEFAULTS = new Map<number, InValue>(
   (
     [
       ['status_message', ''],
       ['trace_state', ''],
-      ['flags', 0],
       ['dropped_attributes_count', 0],
       ['dropped_events_count', 0],
       ['dropped_links_count', 0],
@@ -26,9 +28,9 @@ const OWN = SPAN_COLUMNS.map((_, column) => column).filter(
 const literal = (value: InValue) => (typeof value === 'string' ? `'${value}'` : String(value))
 
 /**
- * Spans (rows in `SPAN_COLUMNS` order) inserted many a statement, binding 9 values a span instead of 19: the driver's
+ * Spans (rows in `SPAN_COLUMNS` order) inserted many a statement, binding 10 values a span instead of 19: the driver's
  * cost is mostly per value bound. Consecutive spans with the same service, resource and scope and default status
- * message, trace state, flags and dropped counts go together, those shared values bound once; any other span is
+ * message, trace state and dropped counts go together, those shared values bound once; any other span is
  * inserted with all its values (`MultiRowInsert`).
  */
 export class SpanInsert {
