@@ -74,8 +74,11 @@ async function serve(service: FloorService): Promise<void> {
     FloorService,
     string
   >
+  // `@libsql/client`'s own file client, as when the floor's goal was set: what the shop's client saves counts.
   const db =
-    service === 'gateway' ? undefined : await openDatabase(`file:${env.DATA_DIR}/${service}.db`, `drizzle/${service}`)
+    service === 'gateway'
+      ? undefined
+      : await openDatabase(`file:${env.DATA_DIR}/${service}.db`, `drizzle/${service}`, undefined, { fileClient: false })
   const providerLatencyMs = Number(env.PAYMENT_PROVIDER_LATENCY_MS ?? 20)
   Bun.serve({
     hostname: '127.0.0.1',
