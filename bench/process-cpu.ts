@@ -9,9 +9,9 @@ const MS_PER_TICK = 10
  * runner, its services, collector, wrangler's workerd and the sqld servers, or the floor's four), from `/proc`;
  * undefined where there is no `/proc`. Read before and after a phase, the difference is what the phase cost the whole
  * system, whichever its threads and processes: on a machine whose cores are all busy that is less noisy than orders/s,
- * which other work on the machine moves too. `only`: the processes counted, by their command line (all by default).
+ * which other work on the machine moves too.
  */
-export function systemCpuMs(dataDir: string, only: (command: string) => boolean = () => true): number | undefined {
+export function systemCpuMs(dataDir: string): number | undefined {
   let processes: ReturnType<typeof processesOf>
   try {
     processes = processesOf(dataDir)
@@ -19,8 +19,7 @@ export function systemCpuMs(dataDir: string, only: (command: string) => boolean 
     return undefined
   }
   let total = 0
-  for (const { pid, command } of processes) {
-    if (!only(command)) continue
+  for (const { pid } of processes) {
     try {
       // The command name, in parentheses, may hold spaces: the fields after it are counted from its closing one.
       const text = readFileSync(`/proc/${pid}/stat`, 'utf8')

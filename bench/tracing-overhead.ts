@@ -27,20 +27,14 @@ function durations(quick: boolean) {
 type SideName = Tracing | 'floor'
 
 /**
- * Where a runtime's on ÷ off ratios are judged by the CPU of some of its processes only, and why. Locally a Worker
- * runs behind wrangler's dev server, whose Node process took from 6.8 to 19.5 ms of CPU an order between the sides of
- * one run (sqld 11–12), against about 4 ms that tracing adds in the Workers' isolates: orders/s measure that tooling
- * more than the library. workerd's own processes (the Workers and wrangler's proxy Worker) and the collector are
- * what tracing changes; their CPU an order is the measure there.
+ * Why a runtime's on ÷ off ratios are not held to the goals. Locally a Worker runs behind wrangler's dev server,
+ * whose Node process took from 6.8 to 19.5 ms of CPU an order between the sides of one run (sqld 11–12), against
+ * about 4 ms that tracing adds in the Workers' isolates: the ratio measures that tooling more than the library.
  */
-const JUDGED_BY_OWN_CPU: Partial<Record<Runtime, { counts: (command: string) => boolean; what: string; why: string }>> =
-  {
-    workers: {
-      counts: (command) => /\bworkerd\b|collector\/bun\.ts/.test(command),
-      what: 'workerd’s own CPU an order (its processes, and the collector’s on its side)',
-      why: 'orders/s and the side’s whole CPU carry wrangler’s dev server, whose own CPU an order varies between sides by more than tracing costs',
-    },
-  }
+const NOT_COMPARABLE: Partial<Record<Runtime, string>> = {
+  workers:
+    'local workerd runs behind wrangler’s dev server, whose own CPU an order varies between sides by more than tracing costs',
+}
 
 const SIDE_LABELS: Record<SideName, string> = {
   off: 'shop, tracing off',
@@ -63,8 +57,6 @@ interface Side {
 interface Phase {
   run: LoadRun
   cpuMs?: number
-  /** The CPU of the processes the runtime is judged by (`JUDGED_BY_OWN_CPU`), where it has them. */
-  ownCpuMs?: number
 }
 
 interface SideFigures {
@@ -77,8 +69,6 @@ interface SideFigures {
   rounds: number[]
   /** CPU milliseconds of the side's processes an order, all rounds together; undefined off Linux. */
   cpuMsPerOrder?: number
-  /** The same, of the processes the runtime is judged by (`JUDGED_BY_OWN_CPU`); undefined elsewhere. */
-  ownCpuMsPerOrder?: number
 }
 
 /** on ÷ off orders/s, all rounds together and per round, and off ÷ on CPU an order (the same sense: lower is dearer). */
@@ -86,8 +76,6 @@ interface Comparison {
   all: number
   rounds: number[]
   cpu?: number
-  /** off ÷ on CPU an order of the processes the runtime is judged by (`JUDGED_BY_OWN_CPU`). */
-  ownCpu?: number
 }
 
 export interface RuntimeOverhead {
@@ -144,13 +132,10 @@ export async function tracingOverhead(
         const rotated = sides.map((_, index) => sides[(index + round) % sides.length]!)
         for (const side of round % 2 === 0 ? rotated : rotated.reverse()) {
           const before = side.name === 'sink' ? await sink.received() : undefined
-          const own = JUDGED_BY_OWN_CPU[runtime]?.counts
           const cpuBefore = systemCpuMs(side.dataDir)
-          const ownBefore = own && systemCpuMs(side.dataDir, own)
           const run = await loadPhase(side.gateway, saturated, phaseMs)
           await side.settle()
           const cpuAfter = systemCpuMs(side.dataDir)
-          const ownAfter = own && systemCpuMs(side.dataDir, own)
           if (before) {
             const after = await sink.received()
             sinkReceived.requests += after.requests - before.requests
@@ -159,9 +144,8 @@ export async function tracingOverhead(
           context.log(
             `  round ${round + 1}, ${side.name}: ${run.summary.throughput} orders/s, p99 ${run.summary.latencyMs.p99} ms`,
           )
-          const spent = (before?: number, after?: number) =>
-            before === undefined || after === undefined ? undefined : after - before
-          phases.get(side.name)!.push({ run, cpuMs: spent(cpuBefore, cpuAfter), ownCpuMs: spent(ownBefore, ownAfter) })
+          const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore
+          phases.get(side.name)!.push({ run, cpuMs })
         }
       }
       const figures = Object.fromEntries(
@@ -171,7 +155,6 @@ export async function tracingOverhead(
         all: top.throughput / bottom.throughput,
         rounds: top.rounds.map((value, round) => value / bottom.rounds[round]!),
         cpu: top.cpuMsPerOrder && bottom.cpuMsPerOrder && bottom.cpuMsPerOrder / top.cpuMsPerOrder,
-        ownCpu: top.ownCpuMsPerOrder && bottom.ownCpuMsPerOrder && bottom.ownCpuMsPerOrder / top.ownCpuMsPerOrder,
       })
       results.push({
         runtime,
@@ -201,29 +184,25 @@ export async function tracingOverhead(
 
   const spread = (values: number[]) => `${ratio(Math.min(...values))} – ${ratio(Math.max(...values))}`
   /**
-   * A ratio against its goal: orders/s, or the CPU of the runtime's own processes where that is its measure
-   * (`JUDGED_BY_OWN_CPU`). With error answers on either side it is shown, but neither met nor missed: a side whose
-   * orders fail fast, or wait out a timeout, does other work than one whose orders are paid.
+   * A ratio against its goal, unless something says it measures something else (`unlike`): it is then shown, but
+   * neither met nor missed.
    */
-  const judged = (
-    result: RuntimeOverhead | undefined,
-    comparison: Comparison | undefined,
-    goal: number,
-    sides: SideName[],
-  ) => {
-    if (!result || !comparison) return { measured: 'not measured', met: undefined }
-    const { all, rounds, cpu, ownCpu } = comparison
-    const judgedBy = JUDGED_BY_OWN_CPU[result.runtime]
-    const measure = judgedBy ? ownCpu : all
-    let measured = `${ratio(all)} (rounds ${spread(rounds)}${cpu ? `; by CPU an order ${ratio(cpu)}` : ''})`
-    if (judgedBy) measured += `; judged by ${judgedBy.what}: ${measure ? ratio(measure) : 'not measured'}`
-    const errors = sides.reduce((sum, name) => sum + (result.sides[name]?.errors ?? 0), 0)
-    if (errors > 0) return { measured: `${measured}; not judged: ${errorAnswers(errors)}`, met: undefined }
-    return { measured, met: measure === undefined ? undefined : measure >= goal }
+  const judged = (comparison: Comparison | undefined, goal: number, unlike: string | undefined) => {
+    if (!comparison) return { measured: 'not measured', met: undefined }
+    const { all, rounds, cpu } = comparison
+    const measured = `${ratio(all)} (rounds ${spread(rounds)}${cpu ? `; by CPU an order ${ratio(cpu)}` : ''})`
+    if (unlike) return { measured: `${measured}; not comparable: ${unlike}`, met: undefined }
+    return { measured, met: all >= goal }
   }
-  /** A CPU cell, and in brackets that of the processes the runtime is judged by (`JUDGED_BY_OWN_CPU`). */
-  const withOwn = (all: string | 0 | undefined, own: string | 0 | undefined) =>
-    all ? (own ? `${all} (own: ${own})` : all) : ''
+  /**
+   * Error answers on either side: a side whose orders fail fast, or wait out a timeout, does other work than one
+   * whose orders are paid. Else the runtime's own reason, if it has one.
+   */
+  const unlikeness = (result: RuntimeOverhead | undefined, ...names: SideName[]) => {
+    const errors = names.reduce((sum, name) => sum + (result?.sides[name]?.errors ?? 0), 0)
+    if (errors > 0) return errorAnswers(errors)
+    return result && NOT_COMPARABLE[result.runtime]
+  }
   const rows = results.flatMap(({ runtime, sides, ratios, floor }) =>
     (['off', 'sink', 'collector', 'floor'] as const)
       .filter((name) => sides[name])
@@ -236,11 +215,8 @@ export async function tracingOverhead(
           figure(side.throughput),
           compared ? ratio(compared.all) : '',
           compared ? spread(compared.rounds) : '',
-          withOwn(
-            side.cpuMsPerOrder && figure(side.cpuMsPerOrder),
-            side.ownCpuMsPerOrder && figure(side.ownCpuMsPerOrder),
-          ),
-          withOwn(compared?.cpu && ratio(compared.cpu), compared?.ownCpu && ratio(compared.ownCpu)),
+          side.cpuMsPerOrder ? figure(side.cpuMsPerOrder) : '',
+          compared?.cpu ? ratio(compared.cpu) : '',
           figure(side.p50),
           figure(side.p99),
           side.errors,
@@ -258,7 +234,7 @@ export async function tracingOverhead(
         id: `${config}-${runtime}`,
         measure: `${measure}, ${RUNTIME_NAMES[runtime]}`,
         goal: `≥ ${GOALS[config].toFixed(2)}`,
-        ...judged(result, result?.ratios[config], GOALS[config], ['off', config]),
+        ...judged(result?.ratios[config], GOALS[config], unlikeness(result, 'off', config)),
       })
     }
   }
@@ -267,7 +243,7 @@ export async function tracingOverhead(
     id: 'floor',
     measure: 'untraced orders/s ÷ a skeleton of the same hops and statements (bench/floor), Bun',
     goal: `≥ ${GOALS.floor.toFixed(2)}`,
-    ...judged(bun, bun?.floor, GOALS.floor, ['off', 'floor']),
+    ...judged(bun?.floor, GOALS.floor, unlikeness(bun, 'off', 'floor')),
   })
   const { rounds, phaseMs, warmupMs } = durations(context.quick)
   return {
@@ -294,7 +270,6 @@ export async function tracingOverhead(
       'Tracing on: every span sampled and exported over OTLP/protobuf, batches of up to 512 every second (on workerd, whose timers stop when a request has answered, each request keeps itself alive with waitUntil until its spans have left, in one export a second shared with the requests that end meanwhile). "discard sink": an OTLP endpoint in a process of its own that reads each request and answers 200 (bench/otlp-sink.ts), so the ratio is the library’s own cost; "collector": the collector bun run dev starts, storing every span (about 34 an order) on the same two cores, as a developer runs it. Off: OTEL_SDK_DISABLED=true.',
       'The floor (bench/floor/) is four Bun processes with Bun.serve and fetch and nothing else: gateway → order, then order → inventory (availability and the item’s price, at once), inventory reserve, payment create, inventory commit: six HTTP hops; the same 18 libSQL statements in 14 calls as the shop (read from a traced order’s db spans), the 20 ms provider wait, and the outbox delivery loop; no framework, validation, credential, deadline or tracing. Shop off ÷ floor says what the shop’s own machinery costs.',
       'The machine is CPU-bound at saturation, so each ratio is close to the ratio of CPU spent per order. "CPU ms an order" is that CPU, measured: what the side\'s processes (services, runner, collector or workerd and sqld where the side has them; not the discard sink, nor the load generator) used during its phases and the settling after each, from /proc, divided by its orders. "by CPU an order" is the same ratio as the orders/s one, from it (off ÷ on, floor ÷ off): it moves less than orders/s with other work on the machine.',
-      `On workerd the ratios are judged by ${JUDGED_BY_OWN_CPU.workers!.what}, in brackets ("own") in the CPU columns: ${JUDGED_BY_OWN_CPU.workers!.why}.`,
       ...remarks,
     ],
     data: {
@@ -308,10 +283,9 @@ export async function tracingOverhead(
 
 function combine(phases: Phase[]): SideFigures {
   const runs = phases.map(({ run }) => run)
-  const total = (of: (phase: Phase) => number | undefined) =>
-    phases.every((phase) => of(phase) !== undefined) ? phases.reduce((sum, phase) => sum + of(phase)!, 0) : undefined
-  const cpuMs = total((phase) => phase.cpuMs)
-  const ownCpuMs = total((phase) => phase.ownCpuMs)
+  const cpuMs = phases.every((phase) => phase.cpuMs !== undefined)
+    ? phases.reduce((sum, phase) => sum + phase.cpuMs!, 0)
+    : undefined
   const histogram = new LatencyHistogram()
   for (const run of runs) histogram.merge(run.histogram)
   const elapsedMs = runs.reduce((sum, run) => sum + run.summary.elapsedMs, 0)
@@ -323,7 +297,6 @@ function combine(phases: Phase[]): SideFigures {
     p99: histogram.percentile(99),
     rounds: runs.map((run) => run.summary.throughput),
     cpuMsPerOrder: cpuMs === undefined || histogram.count === 0 ? undefined : cpuMs / histogram.count,
-    ownCpuMsPerOrder: ownCpuMs === undefined || histogram.count === 0 ? undefined : ownCpuMs / histogram.count,
   }
 }
 
