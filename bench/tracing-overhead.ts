@@ -62,6 +62,8 @@ interface Phase {
 interface SideFigures {
   requests: number
   errors: number
+  /** The error answers by outcome (`503 upstream_unavailable`, `client_timeout` …), all rounds together. */
+  errorKinds: Record<string, number>
   throughput: number
   p50: number
   p99: number
@@ -168,7 +170,11 @@ export async function tracingOverhead(
         remarks.push(`${RUNTIME_NAMES[runtime]}: no export reached the discard sink, so its ratio says nothing.`)
       for (const side of sides) {
         const errors = figures[side.name].errors
-        if (errors > 0) remarks.push(`${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)}.`)
+        const kinds = Object.entries(figures[side.name].errorKinds)
+          .map(([outcome, count]) => `${count} ${outcome}`)
+          .join(', ')
+        if (errors > 0)
+          remarks.push(`${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)} (${kinds}).`)
       }
     } catch (error) {
       // One runtime that does not start (no Deno on this machine, wrangler failing) leaves the others measured.
@@ -292,6 +298,7 @@ function combine(phases: Phase[]): SideFigures {
   return {
     requests: histogram.count,
     errors: runs.reduce((sum, run) => sum + run.summary.errors, 0),
+    errorKinds: errorKinds(runs),
     throughput: (histogram.count * 1000) / elapsedMs,
     p50: histogram.percentile(50),
     p99: histogram.percentile(99),
@@ -303,4 +310,13 @@ function combine(phases: Phase[]): SideFigures {
 /** `1 error answer`, `3 error answers`. */
 function errorAnswers(count: number): string {
   return `${count} error answer${count === 1 ? '' : 's'}`
+}
+
+/** The outcomes of `runs` that are not a 2xx answer, counted, as the load generator counts its errors. */
+function errorKinds(runs: LoadRun[]): Record<string, number> {
+  const kinds: Record<string, number> = {}
+  for (const run of runs)
+    for (const [outcome, { count }] of Object.entries(run.summary.outcomes))
+      if (!outcome.startsWith('2')) kinds[outcome] = (kinds[outcome] ?? 0) + count
+  return kinds
 }
