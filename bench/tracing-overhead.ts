@@ -169,12 +169,12 @@ export async function tracingOverhead(
       if (sinkReceived.requests === 0)
         remarks.push(`${RUNTIME_NAMES[runtime]}: no export reached the discard sink, so its ratio says nothing.`)
       for (const side of sides) {
-        const errors = figures[side.name].errors
-        const kinds = Object.entries(figures[side.name].errorKinds)
-          .map(([outcome, count]) => `${count} ${outcome}`)
-          .join(', ')
-        if (errors > 0)
-          remarks.push(`${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)} (${kinds}).`)
+        const { errors, errorKinds: byOutcome } = figures[side.name]
+        if (errors === 0) continue
+        const kinds = Object.entries(byOutcome).map(([outcome, count]) => `${count} ${outcome}`)
+        remarks.push(
+          `${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)} (${kinds.join(', ')}).`,
+        )
       }
     } catch (error) {
       // One runtime that does not start (no Deno on this machine, wrangler failing) leaves the others measured.
