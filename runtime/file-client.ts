@@ -85,13 +85,7 @@ class Connection {
         // A statement before may have ended the transaction (a ROLLBACK of its own, or an error SQLite rolls back on).
         if (!this.db.inTransaction)
           throw new LibsqlBatchError('The transaction has been rolled back', index, 'TRANSACTION_CLOSED')
-        try {
-          return this.run(stmt)
-        } catch (error) {
-          if (!(error instanceof LibsqlError)) throw error
-          const cause = error.cause instanceof Error ? error.cause : undefined
-          throw new LibsqlBatchError(error.message, index, error.code, error.extendedCode, error.rawCode, cause)
-        }
+        return inBatch(index, () => this.run(stmt))
       })
       this.run('COMMIT')
       return results
@@ -213,15 +207,7 @@ class FileTransaction implements Transaction {
   }
 
   async batch(stmts: InStatement[]): Promise<ResultSet[]> {
-    return stmts.map((stmt, index) => {
-      try {
-        return this.active().run(stmt)
-      } catch (error) {
-        if (!(error instanceof LibsqlError) || error instanceof LibsqlBatchError) throw error
-        const cause = error.cause instanceof Error ? error.cause : undefined
-        throw new LibsqlBatchError(error.message, index, error.code, error.extendedCode, error.rawCode, cause)
-      }
-    })
+    return stmts.map((stmt, index) => inBatch(index, () => this.active().run(stmt)))
   }
 
   async executeMultiple(sql: string): Promise<void> {
@@ -237,11 +223,7 @@ class FileTransaction implements Transaction {
   }
 
   async rollback(): Promise<void> {
-    try {
-      if (!this.closed) this.connection!.run('ROLLBACK')
-    } finally {
-      this.end()
-    }
+    this.close()
   }
 
   close(): void {
@@ -288,6 +270,17 @@ function jsonValue(value: unknown): unknown {
   if (typeof value === 'bigint') return String(value)
   if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64')
   return value
+}
+
+/** Runs the statement at `index` of a batch: a `LibsqlError` it throws becomes a `LibsqlBatchError` naming it. */
+function inBatch(index: number, run: () => ResultSet): ResultSet {
+  try {
+    return run()
+  } catch (error) {
+    if (!(error instanceof LibsqlError) || error instanceof LibsqlBatchError) throw error
+    const cause = error.cause instanceof Error ? error.cause : undefined
+    throw new LibsqlBatchError(error.message, index, error.code, error.extendedCode, error.rawCode, cause)
+  }
 }
 
 function beginStatement(mode: TransactionMode): string {
