@@ -1,12 +1,12 @@
 // Collector figures, over HTTP against the collector's own process as `bun run dev` starts it: ingest spans/s for
 // OTLP/JSON and protobuf, how long /healthz takes to answer while spans pour in and a tag search runs, and query
 // latency with a million spans stored. `bun run bench:collector` prints them as JSON; `bun run bench` reports them.
-import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { fromJson, type JsonValue, toBinary } from '@bufbuild/protobuf'
 import { ExportTraceServiceRequest } from '../collector/otlp/proto-schema.ts'
 import { type CommandSpec, readCommandLine } from '../scripts/cli.ts'
 import { freshEnvironment, repositoryRoot, waitUntil } from '../test/support/environment.ts'
+import { processCpuMs } from './process-cpu.ts'
 import { figure, type Goal, quantile, type SectionContext, type SectionResult } from './section.ts'
 
 type Encoding = 'json' | 'protobuf'
@@ -100,16 +100,6 @@ const percentiles = (samples: number[]) => {
   return { p50: at(0.5), p95: at(0.95) }
 }
 
-/** User + system CPU of a process so far, µs, from `/proc` (clock ticks of 10 ms); NaN where there is none. */
-function cpuMicros(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10_000
-  } catch {
-    return Number.NaN
-  }
-}
-
 /** The collector as `bun run dev` runs it (`bun collector/bun.ts`), on a free port with a fresh data folder. */
 async function startCollector(maxSpans: number) {
   const environment = await freshEnvironment('collector')
@@ -139,7 +129,8 @@ async function startCollector(maxSpans: number) {
     await stop()
     throw new Error(`the collector did not start:\n${output.join('')}`)
   }
-  return { url, stop, cpuMicros: () => cpuMicros(child.pid) }
+  // µs; NaN where there is no `/proc`.
+  return { url, stop, cpuMicros: () => (processCpuMs(child.pid) ?? Number.NaN) * 1000 }
 }
 
 export async function benchCollector({

@@ -19,15 +19,19 @@ export function systemCpuMs(dataDir: string): number | undefined {
     return undefined
   }
   let total = 0
-  for (const { pid } of processes) {
-    try {
-      // The command name, in parentheses, may hold spaces: the fields after it are counted from its closing one.
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-      total += (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK
-    } catch {
-      // Gone meanwhile: what it used is no longer counted by anyone.
-    }
-  }
+  // A process gone meanwhile: what it used is no longer counted by anyone.
+  for (const { pid } of processes) total += processCpuMs(pid) ?? 0
   return total
+}
+
+/** User + system CPU milliseconds a process has used so far, from `/proc/<pid>/stat`; undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // The command name, in parentheses, may hold spaces: the fields after it are counted from its closing one.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK
+  } catch {
+    return undefined
+  }
 }

@@ -295,10 +295,11 @@ function combine(phases: Phase[]): SideFigures {
   const histogram = new LatencyHistogram()
   for (const run of runs) histogram.merge(run.histogram)
   const elapsedMs = runs.reduce((sum, run) => sum + run.summary.elapsedMs, 0)
+  const kinds = errorKinds(runs)
   return {
     requests: histogram.count,
-    errors: runs.reduce((sum, run) => sum + run.summary.errors, 0),
-    errorKinds: errorKinds(runs),
+    errors: Object.values(kinds).reduce((sum, count) => sum + count, 0),
+    errorKinds: kinds,
     throughput: (histogram.count * 1000) / elapsedMs,
     p50: histogram.percentile(50),
     p99: histogram.percentile(99),
