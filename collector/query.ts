@@ -2,8 +2,8 @@ import { and, asc, desc, eq, gte, inArray, lte, ne, or, type SQL, sql } from 'dr
 import type { SpanRecord, SpanResource } from './model.ts'
 import { STATUS_ERROR } from './model.ts'
 import { operations, resources, spanEvents, spanLinks, spans } from './schema.ts'
+import { findTraceIdsInSlices, type SlicedSearchOptions } from './sliced-search.ts'
 import type { CollectorDb } from './store.ts'
-import { findTraceIdsByTags } from './tag-search.ts'
 
 /** A search as the Jaeger API takes it; times and durations in microseconds. */
 export interface TraceQuery {
@@ -35,12 +35,19 @@ export function listOperations(db: CollectorDb, service: string): Promise<{ name
 
 /**
  * Ids of the most recent traces holding a span that matches every criterion, newest first. Spans are read in
- * start-time order a page at a time, so a search stops as soon as it has `limit` traces.
+ * start-time order a page at a time, so a search stops as soon as it has `limit` traces. `slices` is for a search
+ * that reads in slices (below): a test watches them.
  */
-export async function findTraceIds(db: CollectorDb, query: TraceQuery): Promise<string[]> {
+export async function findTraceIds(
+  db: CollectorDb,
+  query: TraceQuery,
+  slices?: SlicedSearchOptions,
+): Promise<string[]> {
   const where = and(...conditions(query))
-  // Tags match by parsing each span's attributes: that search reads in slices, within a budget (tag-search.ts).
-  if (Object.keys(query.tags).length > 0) return findTraceIdsByTags(db, query, where)
+  // Every span of a service and time range matches a search that asks nothing else, so `limit` traces come at once.
+  // A tag, an operation or a duration may match one span in a million: such a search reads in slices, within a
+  // budget, taking turns with other requests (sliced-search.ts).
+  if (asksMoreThanServiceAndTime(query)) return findTraceIdsInSlices(db, query, where, slices)
   const found = new Set<string>()
   const pageSize = Math.max(100, query.limit * 5)
   for (let offset = 0; found.size < query.limit; offset += pageSize) {
@@ -58,6 +65,13 @@ export async function findTraceIds(db: CollectorDb, query: TraceQuery): Promise<
     if (page.length < pageSize) break
   }
   return [...found]
+}
+
+function asksMoreThanServiceAndTime(query: TraceQuery): boolean {
+  const { tags, operation, minDuration, maxDuration } = query
+  return (
+    Object.keys(tags).length > 0 || operation !== undefined || minDuration !== undefined || maxDuration !== undefined
+  )
 }
 
 function conditions(query: TraceQuery): (SQL | undefined)[] {

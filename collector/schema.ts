@@ -25,15 +25,17 @@ export const spans = sqliteTable(
     scopeName: text('scope_name').notNull(),
     scopeVersion: text('scope_version').notNull(),
   },
-  // The key stores a span sent twice once and finds a trace's spans; searches walk service + time, or service +
-  // duration when a duration narrows them; searches without a service, retention and dependencies walk time. Only
-  // indexes a query uses, as each costs every span written: one on duration alone, which the planner never chose over
-  // start time, took about a quarter of each insert (its entries land at random) and was dropped.
+  // The key stores a span sent twice once and finds a trace's spans. Searches walk service + start time, or start time
+  // alone without a service (as retention and dependencies do), newest first; both carry the duration, so a duration
+  // condition is checked on the index entry and a span's row is read only when it matches. An index is kept only if a
+  // query needs it, as each costs every span written, most of all one whose entries land at random: an index led by
+  // duration dirtied a page of its own for nearly every span (a span's duration says nothing of when it came). One on
+  // service + duration was a quarter of the collector's CPU under the shop's load (docs/benchmarks.md), and served only
+  // searches without a time range, which Jaeger UI and Grafana never send.
   (table) => [
     primaryKey({ columns: [table.traceId, table.spanId] }),
-    index('spans_service_start').on(table.serviceName, table.startTime),
-    index('spans_service_duration').on(table.serviceName, table.duration),
-    index('spans_start').on(table.startTime),
+    index('spans_service_start').on(table.serviceName, table.startTime, table.duration),
+    index('spans_start').on(table.startTime, table.duration),
   ],
 )
 

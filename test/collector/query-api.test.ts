@@ -30,9 +30,11 @@ function flaggedTrace() {
 
 beforeAll(async () => {
   collector = await testCollector({ maxAgeHours: 24 * 30 })
+  // The recent traces a millisecond apart, the failed one first: spans that start together come in no set order.
+  const minuteAgo = nowNanos() - 60_000_000_000n
   for (const request of [
-    failedOrder(FAILED_TRACE),
-    paidOrder(PAID_TRACE),
+    failedOrder(FAILED_TRACE, minuteAgo - 2_000_000n),
+    paidOrder(PAID_TRACE, minuteAgo - 1_000_000n),
     paidOrder(OLD_TRACE, nowNanos() - HOUR),
     paidOrder(DAYS_AGO_TRACE, nowNanos() - 3n * DAY),
     paidOrder(WEEKS_AGO_TRACE, nowNanos() - 10n * DAY),

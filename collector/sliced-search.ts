@@ -4,15 +4,15 @@ import { resources, spans } from './schema.ts'
 import type { CollectorDb } from './store.ts'
 
 /** How long one search may take, queueing included; past it, the traces found so far are the answer. */
-export const TAG_SEARCH_BUDGET_MS = 5_000
+export const SLICED_SEARCH_BUDGET_MS = 5_000
 /** How many spans one search may read; past it, the traces found so far are the answer. */
-export const TAG_SEARCH_MAX_ROWS = 2_000_000
+export const SLICED_SEARCH_MAX_ROWS = 2_000_000
 /** What one slice of a search should take: the longest the event loop is held for it. */
 const SLICE_TARGET_MS = 10
 const MIN_SLICE_ROWS = 200
 const MAX_SLICE_ROWS = 50_000
 
-export interface TagSearchOptions {
+export interface SlicedSearchOptions {
   budgetMs?: number
   maxRows?: number
   /** Called after each slice: what a test watches. */
@@ -20,19 +20,21 @@ export interface TagSearchOptions {
 }
 
 /**
- * `findTraceIds` for a search with tags, which no index serves: matching a tag parses each span's attributes. The
- * spans are read newest first in slices of the start-time index (of the service's part of it when the search
- * names one), each sized to take about 10 ms, and every slice waits for its turn: one slice of one search per turn
- * of the event loop, so any number of searches share it with ingest and `/healthz`. A slice first narrows with
- * `instr` on the stored JSON (the tag's key, and its value when that appears verbatim), then checks the rows left
- * with `where`, the search's exact conditions. A search stops at `limit` traces, at the end of its time range, or at
- * its budget (5 s, two million spans) with the traces found so far: it is then bounded, not exhaustive.
+ * `findTraceIds` for a search that may have to read every span of its time range before `limit` traces match: one
+ * with tags (matching a tag parses each span's attributes), an operation or a duration (a slow span may be one in a
+ * million). The spans are read newest first in slices of the start-time index (of the service's part of it when the
+ * search names one), each sized to take about 10 ms, and every slice waits for its turn: one slice of one search per
+ * turn of the event loop, so any number of searches share it with ingest and `/healthz`. A slice first narrows with
+ * `instr` on the stored JSON (a tag's key, and its value when that appears verbatim), then checks the rows left with
+ * `where`, the search's exact conditions (a duration on the index entry, before the span's row is read). A search
+ * stops at `limit` traces, at the end of its time range, or at its budget (5 s, two million spans) with the traces
+ * found so far: it is then bounded, not exhaustive.
  */
-export async function findTraceIdsByTags(
+export async function findTraceIdsInSlices(
   db: CollectorDb,
   query: TraceQuery,
   where: SQL | undefined,
-  { budgetMs = TAG_SEARCH_BUDGET_MS, maxRows = TAG_SEARCH_MAX_ROWS, onSlice }: TagSearchOptions = {},
+  { budgetMs = SLICED_SEARCH_BUDGET_MS, maxRows = SLICED_SEARCH_MAX_ROWS, onSlice }: SlicedSearchOptions = {},
 ): Promise<string[]> {
   const deadline = performance.now() + budgetMs
   const narrow = await prefilter(db, query.tags)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { JaegerTrace } from '../../collector/jaeger.ts'
 import { findTraceIds } from '../../collector/query.ts'
-import { findTraceIdsByTags } from '../../collector/tag-search.ts'
+import { findTraceIdsInSlices } from '../../collector/sliced-search.ts'
 import { nowNanos, postOtlp, testCollector } from './helpers.ts'
 
 const TRACES = 3_000
@@ -22,6 +22,11 @@ function attributes(trace: number, index: number): Attribute[] {
   if (trace % 97 === 0) list.push({ key: 'note', value: { stringValue: 'say "hi"' } })
   if (trace % 89 === 0) list.push({ key: 'error', value: { boolValue: true } })
   return list
+}
+
+/** Span `index` of trace `trace` lasts 1 to 13 ms; span 5 of every 1000th trace lasts a second. */
+function durationMs(trace: number, index: number): number {
+  return index === 5 && trace % 1000 === 0 ? 1000 : 1 + ((trace * 7 + index) % 13)
 }
 
 /** Trace `trace` has spans of two services (its resource telling its region); every 50th has a span in error. */
@@ -50,7 +55,7 @@ function request(first: number, count: number) {
                   name: `${service}.op${index}`,
                   kind: 2,
                   startTimeUnixNano: String(start),
-                  endTimeUnixNano: String(start + 1_000_000n),
+                  endTimeUnixNano: String(start + BigInt(durationMs(trace, index)) * 1_000_000n),
                   attributes: attributes(trace, index),
                   status: { code: trace % 50 === 0 && index === 3 ? 2 : 0 },
                 }
@@ -128,8 +133,8 @@ describe('tag search, read in slices', () => {
   test('a search past its budget answers with what it found so far', async () => {
     const query = { service: 'front', tags: { 'http.route': '/nowhere' }, limit: 20 }
     const slices: number[] = []
-    expect(await findTraceIdsByTags(collector.db, query, undefined, { budgetMs: 0 })).toEqual([])
-    await findTraceIdsByTags(collector.db, query, undefined, {
+    expect(await findTraceIdsInSlices(collector.db, query, undefined, { budgetMs: 0 })).toEqual([])
+    await findTraceIdsInSlices(collector.db, query, undefined, {
       maxRows: 1_000,
       onSlice: ({ rows }) => slices.push(rows),
     })
@@ -143,7 +148,7 @@ describe('tag search, read in slices', () => {
     const slices: { rows: number; ms: number }[] = []
     const searches = Promise.all(
       Array.from({ length: 10 }, () =>
-        findTraceIdsByTags(collector.db, { tags: { 'http.route': '/nowhere' }, limit: 20 }, undefined, {
+        findTraceIdsInSlices(collector.db, { tags: { 'http.route': '/nowhere' }, limit: 20 }, undefined, {
           onSlice: (slice) => slices.push(slice),
         }),
       ),
@@ -160,5 +165,76 @@ describe('tag search, read in slices', () => {
     // Every search read the whole store in more than one slice, and /healthz was answered between them.
     expect(slices.length).toBeGreaterThan(10)
     expect(healthy).toBeGreaterThan(5)
+  })
+})
+
+interface DurationSearch {
+  service?: string
+  operation?: string
+  /** Milliseconds. */
+  min?: number
+  max?: number
+}
+
+/** Which traces have a span (of the service, named the operation) lasting `min` to `max` ms, from what was sent. */
+function expectedByDuration({ service, operation, min = 0, max = Number.POSITIVE_INFINITY }: DurationSearch): string[] {
+  const found: string[] = []
+  for (let trace = 0; trace < TRACES; trace++) {
+    const match = Array.from({ length: SPANS_PER_TRACE }, (_, index) => index).some((index) => {
+      const spanService = index % 2 === 0 ? 'front' : 'back'
+      if (service && spanService !== service) return false
+      if (operation && `${spanService}.op${index}` !== operation) return false
+      const ms = durationMs(trace, index)
+      return ms >= min && ms <= max
+    })
+    if (match) found.push(traceId(trace))
+  }
+  return found.sort()
+}
+
+describe('operation and duration search, read in slices', () => {
+  test.each<[string | undefined, string | undefined, number | undefined, number | undefined]>([
+    ['back', undefined, 1000, undefined],
+    [undefined, undefined, 13, 13],
+    ['front', undefined, undefined, 1],
+    ['front', 'front.op2', undefined, undefined],
+    ['back', 'back.op3', 12, undefined],
+  ])(
+    'service %p, operation %p, %p to %p ms: exactly the traces with such a span, read in slices',
+    async (service, operation, min, max) => {
+      const slices: number[] = []
+      const found = await findTraceIds(
+        collector.db,
+        {
+          service,
+          operation,
+          minDuration: min === undefined ? undefined : min * 1000,
+          maxDuration: max === undefined ? undefined : max * 1000,
+          tags: {},
+          limit: TRACES,
+        },
+        { onSlice: ({ rows }) => slices.push(rows) },
+      )
+      expect([...found].sort()).toEqual(expectedByDuration({ service, operation, min, max }))
+      expect(slices.length).toBeGreaterThan(0)
+    },
+  )
+
+  test('a search by service and time alone reads no slices: every span it reads matches', async () => {
+    const slices: number[] = []
+    const found = await findTraceIds(
+      collector.db,
+      { service: 'front', tags: {}, limit: 5 },
+      { onSlice: ({ rows }) => slices.push(rows) },
+    )
+    expect(found).toEqual([TRACES - 1, TRACES - 2, TRACES - 3, TRACES - 4, TRACES - 5].map(traceId))
+    expect(slices).toEqual([])
+  })
+
+  test('through the API, the slow traces of a service, newest first', async () => {
+    const response = await collector.app.request('/api/traces?service=back&minDuration=1s&limit=20')
+    expect(response.status).toBe(200)
+    const { data } = (await response.json()) as { data: JaegerTrace[] }
+    expect(data.map((trace) => trace.traceID)).toEqual([2000, 1000, 0].map(traceId))
   })
 })
