@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, gte, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { SpanRecord, SpanResource } from './model.ts'
 import { STATUS_ERROR } from './model.ts'
 import { operations, resources, spanEvents, spanLinks, spans } from './schema.ts'
@@ -34,44 +34,13 @@ export function listOperations(db: CollectorDb, service: string): Promise<{ name
 }
 
 /**
- * Ids of the most recent traces holding a span that matches every criterion, newest first. Spans are read in
- * start-time order a page at a time, so a search stops as soon as it has `limit` traces. `slices` is for a search
- * that reads in slices (below): a test watches them.
+ * Ids of the most recent traces holding a span that matches every criterion, newest first, read in slices of the
+ * start-time index within a budget (sliced-search.ts): a search stops as soon as it has `limit` traces, and never
+ * holds the event loop long, whether a tag matches one span in a million or one trace's 50k spans fill its range.
+ * `slices` is what a test watches.
  */
-export async function findTraceIds(
-  db: CollectorDb,
-  query: TraceQuery,
-  slices?: SlicedSearchOptions,
-): Promise<string[]> {
-  const where = and(...conditions(query))
-  // Every span of a service and time range matches a search that asks nothing else, so `limit` traces come at once.
-  // A tag, an operation or a duration may match one span in a million: such a search reads in slices, within a
-  // budget, taking turns with other requests (sliced-search.ts).
-  if (asksMoreThanServiceAndTime(query)) return findTraceIdsInSlices(db, query, where, slices)
-  const found = new Set<string>()
-  const pageSize = Math.max(100, query.limit * 5)
-  for (let offset = 0; found.size < query.limit; offset += pageSize) {
-    const page = await db
-      .select({ traceId: spans.traceId })
-      .from(spans)
-      .where(where)
-      .orderBy(desc(spans.startTime))
-      .limit(pageSize)
-      .offset(offset)
-    for (const row of page) {
-      found.add(row.traceId)
-      if (found.size === query.limit) break
-    }
-    if (page.length < pageSize) break
-  }
-  return [...found]
-}
-
-function asksMoreThanServiceAndTime(query: TraceQuery): boolean {
-  const { tags, operation, minDuration, maxDuration } = query
-  return (
-    Object.keys(tags).length > 0 || operation !== undefined || minDuration !== undefined || maxDuration !== undefined
-  )
+export function findTraceIds(db: CollectorDb, query: TraceQuery, slices?: SlicedSearchOptions): Promise<string[]> {
+  return findTraceIdsInSlices(db, query, and(...conditions(query)), slices)
 }
 
 function conditions(query: TraceQuery): (SQL | undefined)[] {

@@ -25,13 +25,13 @@ export const spans = sqliteTable(
     scopeName: text('scope_name').notNull(),
     scopeVersion: text('scope_version').notNull(),
   },
-  // The key stores a span sent twice once and finds a trace's spans. Searches walk service + start time, or start time
-  // alone without a service (as retention and dependencies do), newest first; both carry the duration, so a duration
-  // condition is checked on the index entry and a span's row is read only when it matches. An index is kept only if a
-  // query needs it, as each costs every span written, most of all one whose entries land at random: an index led by
-  // duration dirtied a page of its own for nearly every span (a span's duration says nothing of when it came). One on
-  // service + duration was a quarter of the collector's CPU under the shop's load (docs/benchmarks.md), and served only
-  // searches without a time range, which Jaeger UI and Grafana never send.
+  // The key stores a span sent twice once and finds a trace's spans. Searches walk service + start time newest first,
+  // or start time alone without a service (retention and dependencies walk that one too); both carry the duration, so
+  // a duration condition is checked on the index entry and a span's row is read only when it matches. An index is kept
+  // only if a query needs it, as each costs every span written, most of all one whose entries land at random: one on
+  // service + duration put each span where its duration fell, which says nothing of when it came, so nearly every
+  // span dirtied a page of its own. It was a quarter of the collector's CPU under the shop's load
+  // (docs/benchmarks.md), and served only searches without a time range, which Jaeger UI and Grafana never send.
   (table) => [
     primaryKey({ columns: [table.traceId, table.spanId] }),
     index('spans_service_start').on(table.serviceName, table.startTime, table.duration),

@@ -11,6 +11,8 @@ export const SLICED_SEARCH_MAX_ROWS = 2_000_000
 const SLICE_TARGET_MS = 10
 const MIN_SLICE_ROWS = 200
 const MAX_SLICE_ROWS = 50_000
+/** Spans of a trace that one service's part of the index holds, about: the first slice's rows per trace asked for. */
+const SPANS_A_TRACE = 10
 
 export interface SlicedSearchOptions {
   budgetMs?: number
@@ -20,15 +22,15 @@ export interface SlicedSearchOptions {
 }
 
 /**
- * `findTraceIds` for a search that may have to read every span of its time range before `limit` traces match: one
- * with tags (matching a tag parses each span's attributes), an operation or a duration (a slow span may be one in a
- * million). The spans are read newest first in slices of the start-time index (of the service's part of it when the
- * search names one), each sized to take about 10 ms, and every slice waits for its turn: one slice of one search per
- * turn of the event loop, so any number of searches share it with ingest and `/healthz`. A slice first narrows with
- * `instr` on the stored JSON (a tag's key, and its value when that appears verbatim), then checks the rows left with
- * `where`, the search's exact conditions (a duration on the index entry, before the span's row is read). A search
- * stops at `limit` traces, at the end of its time range, or at its budget (5 s, two million spans) with the traces
- * found so far: it is then bounded, not exhaustive.
+ * `findTraceIds`: the spans of the search's time range are read newest first in slices of the start-time index (of
+ * the service's part of it when the search names one), and every slice waits for its turn: one slice of one search
+ * per turn of the event loop, so any number of searches share it with ingest and `/healthz`. The first slice is a
+ * few spans for each trace asked for, as many as a search by service and time needs; each next one is sized to take
+ * about 10 ms, for a search whose tag, operation or duration matches one span in a million. A slice first narrows
+ * with `instr` on the stored JSON (a tag's key, and its value when that appears verbatim), then checks the rows left
+ * with `where`, the search's exact conditions (a duration on the index entry, before the span's row is read). A
+ * search stops at `limit` traces, at the end of its time range, or at its budget (5 s, two million spans) with the
+ * traces found so far: it is then bounded, not exhaustive.
  */
 export async function findTraceIdsInSlices(
   db: CollectorDb,
@@ -41,7 +43,7 @@ export async function findTraceIdsInSlices(
   const found = new Set<string>()
   const lower = query.start ?? Number.MIN_SAFE_INTEGER
   let upper = query.end ?? Number.MAX_SAFE_INTEGER
-  let sliceRows = 2_000
+  let sliceRows = Math.min(MAX_SLICE_ROWS, Math.max(MIN_SLICE_ROWS, query.limit * SPANS_A_TRACE))
   let read = 0
   while (found.size < query.limit && upper >= lower && read < maxRows) {
     await turn()

@@ -1,12 +1,11 @@
 import { Hono } from 'hono'
 import { toAppError } from '../../shared/errors.ts'
-import { listOperations, listServices, type TraceQuery } from '../query.ts'
+import { findTraceIds, listOperations, listServices, type TraceQuery } from '../query.ts'
 import type { CollectorDb } from '../store.ts'
 import { toTraceQuery } from '../trace-query.ts'
 import { serviceColors } from './colors.ts'
 import { ErrorPage } from './error-page.tsx'
 import { MapPage } from './map-page.tsx'
-import { findRecentTraceIds } from './recent-traces.ts'
 import { SearchPage } from './search-page.tsx'
 import { readSearchForm, type SortOrder, toSearchParams } from './search-params.ts'
 import { serviceMap } from './service-map.ts'
@@ -53,7 +52,7 @@ export function viewer(db: CollectorDb) {
         if (appError.status !== 400) throw error
         return c.html(page([], appError.message), 400)
       }
-      const traces = await summarizeTraces(db, await findRecentTraceIds(db, query))
+      const traces = await summarizeTraces(db, await findTraceIds(db, query))
       return c.html(page(sortTraces(traces, form.sort)))
     })
     .get('/services', async (c) => {

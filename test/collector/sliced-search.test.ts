@@ -43,7 +43,7 @@ function request(first: number, count: number) {
       },
       scopeSpans: [
         {
-          scope: { name: 'tag-search-test' },
+          scope: { name: 'sliced-search-test' },
           spans: Array.from({ length: count }, (_, offset) => first + offset).flatMap((trace) =>
             Array.from({ length: SPANS_PER_TRACE }, (_, index) => index)
               .filter((index) => index % 2 === serviceIndex)
@@ -192,7 +192,7 @@ function expectedByDuration({ service, operation, min = 0, max = Number.POSITIVE
   return found.sort()
 }
 
-describe('operation and duration search, read in slices', () => {
+describe('operation, duration and plain searches, read in slices', () => {
   test.each<[string | undefined, string | undefined, number | undefined, number | undefined]>([
     ['back', undefined, 1000, undefined],
     [undefined, undefined, 13, 13],
@@ -220,7 +220,7 @@ describe('operation and duration search, read in slices', () => {
     },
   )
 
-  test('a search by service and time alone reads no slices: every span it reads matches', async () => {
+  test('a search by service and time alone has its limit from its first slice', async () => {
     const slices: number[] = []
     const found = await findTraceIds(
       collector.db,
@@ -228,7 +228,41 @@ describe('operation and duration search, read in slices', () => {
       { onSlice: ({ rows }) => slices.push(rows) },
     )
     expect(found).toEqual([TRACES - 1, TRACES - 2, TRACES - 3, TRACES - 4, TRACES - 5].map(traceId))
-    expect(slices).toEqual([])
+    expect(slices).toHaveLength(1)
+  })
+
+  test("one trace's 20,000 spans filling the newest part of the range: read in slices, and the traces before it found", async () => {
+    const store = await testCollector()
+    try {
+      const start = nowNanos() - 60_000_000_000n
+      const span = (trace: number, index: number) => ({
+        traceId: traceId(trace),
+        spanId: hex(trace * 100_000 + index + 1, 16),
+        name: 'front.op0',
+        kind: 2,
+        startTimeUnixNano: String(start + BigInt(trace) * 1_000_000_000n + BigInt(index) * 1000n),
+        endTimeUnixNano: String(start + BigInt(trace) * 1_000_000_000n + BigInt(index) * 1000n + 1000n),
+      })
+      const spans = [0, 1, 2].map((trace) => span(trace, 0))
+      for (let index = 0; index < 20_000; index++) spans.push(span(3, index))
+      const resourceSpans = [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'front' } }] },
+          scopeSpans: [{ scope: { name: 'sliced-search-test' }, spans }],
+        },
+      ]
+      expect((await postOtlp(store.app, { resourceSpans })).status).toBe(200)
+      const slices: number[] = []
+      const found = await findTraceIds(
+        store.db,
+        { service: 'front', tags: {}, limit: 3 },
+        { onSlice: ({ rows }) => slices.push(rows) },
+      )
+      expect(found).toEqual([3, 2, 1].map(traceId))
+      expect(slices.length).toBeGreaterThan(1)
+    } finally {
+      store.close()
+    }
   })
 
   test('through the API, the slow traces of a service, newest first', async () => {
