@@ -367,6 +367,38 @@ describe('our tracer does what the SDK tracer does', () => {
     expect(durationMillis).toBeLessThan(1000)
   })
 
+  test("starts to the microsecond, within Date.now()'s millisecond: spans show in the order they started, a child inside its parent", () => {
+    const exporter = new InMemorySpanExporter()
+    const tracer = new LeanTracer({
+      resource: resourceFromAttributes({}),
+      scope: { name: 't' },
+      sampler: new AlwaysOnSampler(),
+      spanLimits: DEFAULT_LIMITS,
+      processor: new SimpleSpanProcessor(exporter),
+    })
+    const millis = (time: readonly [number, number]) => time[0] * 1000 + time[1] / 1e6
+    const before = Date.now()
+    const parent = tracer.startSpan('parent')
+    const child = tracer.startSpan('child', {}, trace.setSpan(context.active(), parent))
+    const siblings = Array.from({ length: 50 }, (_, index) => tracer.startSpan(`sibling ${index}`))
+    const after = Date.now()
+    child.end()
+    parent.end()
+    for (const sibling of siblings) sibling.end()
+    const [ended, ...rest] = exporter.getFinishedSpans()
+    const [parentSpan, ...siblingSpans] = rest
+    const starts = [parentSpan!, ended!, ...siblingSpans].map((span) => millis(span.startTime))
+    // In the order they started, each within the milliseconds Date.now() said, and not all whole milliseconds.
+    expect(starts).toEqual([...starts].sort((a, b) => a - b))
+    for (const start of starts) {
+      expect(start).toBeGreaterThanOrEqual(before)
+      expect(start).toBeLessThan(after + 1)
+    }
+    expect(starts.some((start) => start % 1 !== 0)).toBe(true)
+    expect(millis(ended!.startTime)).toBeGreaterThanOrEqual(millis(parentSpan!.startTime))
+    expect(millis(ended!.endTime)).toBeLessThanOrEqual(millis(parentSpan!.endTime))
+  })
+
   test('ids are lowercase hex of the right length, distinct, and children share their parent trace id', () => {
     const tracer = new LeanTracer({
       resource: resourceFromAttributes({}),
