@@ -71,6 +71,14 @@ for (const runtime of runtimes) {
           spans.some((span) => span.name === 'POST /api/orders'),
       )
       expect(new Set(trace.map((span) => span.service))).toEqual(new Set(['gateway', 'order', 'inventory', 'payment']))
+      // Within one service a span lies inside its parent: starts are to the microsecond (a start rounded down to its
+      // millisecond, as the SDK takes it, put children past their parents' ends).
+      const byId = new Map(trace.map((span) => [span.spanId, span]))
+      const outsideParent = trace.filter((span) => {
+        const parent = byId.get(span.parentSpanId ?? '')
+        return parent?.service === span.service && (span.startNs < parent.startNs || span.endNs > parent.endNs)
+      })
+      expect(outsideParent.map((span) => `${span.service}/${span.name}`)).toEqual([])
       const tree = traceTree(trace)
       expect(tree.root).toMatchObject({ service: 'gateway', name: 'POST /api/orders', kind: SPAN_KIND.SERVER })
       expect(tree.root.attributes).toMatchObject({
