@@ -15,7 +15,7 @@ import { TracePage } from './trace-page.tsx'
 import { summarizeTraces, type TraceSummary } from './trace-summaries.ts'
 import { loadTraceView, requireTraceId } from './trace-view.ts'
 import { renderRows } from './waterfall.tsx'
-import { readWindow } from './window.ts'
+import { readChoice, readWindow } from './window.ts'
 
 /**
  * The web viewer: server-rendered pages (no build step), deep links by trace id at `/trace/:traceId` and to a span
@@ -57,7 +57,7 @@ export function viewer(db: CollectorDb) {
     })
     .get('/services', async (c) => {
       const { name, window } = readWindow(c.req.query('window'))
-      const kind = KINDS.find(([value]) => value === c.req.query('kind'))?.[0] ?? 'server'
+      const [kind] = readChoice('kind', c.req.query('kind'), KINDS, 'server')
       const stats = await serviceStats(db, window, kind)
       const colors = serviceColors(await listServices(db))
       const seconds = (window.end - window.start) / 1_000_000

@@ -1,3 +1,4 @@
+import { AppError } from '../../shared/errors.ts'
 import type { CollectorDb } from '../store.ts'
 import { jsonRows } from './sql.ts'
 
@@ -17,11 +18,30 @@ export const WINDOWS = [
 ] as const
 export type WindowName = (typeof WINDOWS)[number][0]
 
-/** The window a page asked for (`?window=`), the last hour by default, ending now. */
+/** The window a page asked for (`?window=`), the last hour by default, ending now; any other value is a 400. */
 export function readWindow(asked: string | undefined, now = Date.now()): { name: WindowName; window: TimeWindow } {
-  const [name, , seconds] = WINDOWS.find(([value]) => value === asked) ?? WINDOWS[2]
+  const [name, , seconds] = readChoice('window', asked, WINDOWS, '1h')
   const end = now * 1000
   return { name, window: { start: end - seconds * 1_000_000, end } }
+}
+
+/**
+ * The entry of `choices` (each led by its name) that a page's parameter asked for, `fallback`'s when it asked for
+ * none; a name not among them is a 400 that lists them, as a bad search is.
+ */
+export function readChoice<C extends readonly [string, ...unknown[]]>(
+  parameter: string,
+  asked: string | undefined,
+  choices: readonly C[],
+  fallback: C[0],
+): C {
+  const name = asked || fallback
+  const choice = choices.find(([value]) => value === name)
+  if (!choice) {
+    const names = choices.map(([value]) => value).join(', ')
+    throw new AppError(400, 'invalid_request', `${parameter}: one of ${names}, not ${asked}`)
+  }
+  return choice
 }
 
 /**

@@ -159,6 +159,17 @@ test('services: rate, error share and p50/p95/p99 per service and operation, eac
   expect(count(slowest, /<li class="result">/)).toBe(2)
 })
 
+test('a window or a kind the pages do not offer is a 400 page naming the choices; none asked is the default', async () => {
+  expect(await html('/services?window=2d', 400)).toContain('window: one of 5m, 15m, 1h, 6h, 24h, not 2d')
+  expect(await html('/map?window=bogus', 400)).toContain('window: one of 5m, 15m, 1h, 6h, 24h, not bogus')
+  expect(await html('/services?kind=spans', 400)).toContain(
+    'kind: one of server, consumer, client, producer, internal, all, not spans',
+  )
+  const defaults = await html('/services?window=&kind=')
+  expect(defaults).toContain('<tr class="operation" data-operation="quote" data-service="pricing">')
+  expect(defaults).not.toContain('data-operation="calculate_price"')
+})
+
 test('the service map: services, and the calls between them with their rate and error share', async () => {
   const page = await html('/map?window=1h')
   const edges = [
