@@ -169,8 +169,11 @@ function epochMillis(performanceNow: number, wallNow: number): number {
   return kept
 }
 
-/** Epoch milliseconds less the monotonic clock, as `epochMillis` last found it. */
-let clockOffset = otperformance.timeOrigin
+/**
+ * Epoch milliseconds less the monotonic clock, as `epochMillis` last found it; from 0 where a runtime has no
+ * `timeOrigin`, which the first span then corrects.
+ */
+let clockOffset = otperformance.timeOrigin || 0
 
 /** Whether `span` was made by a `LeanTracer` and records: its ids are valid by construction, no need to check them. */
 export function isOwnRecordingSpan(span: Span | undefined): boolean {
