@@ -36,6 +36,19 @@ const DEFAULT_LIMITS: Required<SpanLimits> = {
   attributePerLinkCountLimit: 128,
 }
 
+/** Our tracer with every span sampled, each exported as it ends to the exporter returned with it. */
+function exportingTracer() {
+  const exporter = new InMemorySpanExporter()
+  const tracer = new LeanTracer({
+    resource: resourceFromAttributes({}),
+    scope: { name: 't' },
+    sampler: new AlwaysOnSampler(),
+    spanLimits: DEFAULT_LIMITS,
+    processor: new SimpleSpanProcessor(exporter),
+  })
+  return { tracer, exporter }
+}
+
 /**
  * Runs `scenario` against the SDK's tracer and against ours, with the same sampler and limits, and returns what each
  * exported, ids replaced by the index of the span they name, so the two can be compared whole.
@@ -322,14 +335,7 @@ describe('our tracer does what the SDK tracer does', () => {
   test('times given as epoch milliseconds, performance time, Date and HrTime come out as the SDK has them', () => {
     const sdkExporter = new InMemorySpanExporter()
     const sdk = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(sdkExporter)] }).getTracer('t')
-    const leanExporter = new InMemorySpanExporter()
-    const lean = new LeanTracer({
-      resource: resourceFromAttributes({}),
-      scope: { name: 't' },
-      sampler: new AlwaysOnSampler(),
-      spanLimits: DEFAULT_LIMITS,
-      processor: new SimpleSpanProcessor(leanExporter),
-    })
+    const { tracer: lean, exporter: leanExporter } = exportingTracer()
     const times = [
       [1_700_000_000_123.5, 1_700_000_001_000],
       [new Date(1_700_000_000_000), new Date(1_700_000_002_500)],
@@ -347,14 +353,7 @@ describe('our tracer does what the SDK tracer does', () => {
   })
 
   test('default times: a start in epoch time and a duration from the monotonic clock', async () => {
-    const exporter = new InMemorySpanExporter()
-    const tracer = new LeanTracer({
-      resource: resourceFromAttributes({}),
-      scope: { name: 't' },
-      sampler: new AlwaysOnSampler(),
-      spanLimits: DEFAULT_LIMITS,
-      processor: new SimpleSpanProcessor(exporter),
-    })
+    const { tracer, exporter } = exportingTracer()
     const before = Date.now()
     const span = tracer.startSpan('waits')
     await Bun.sleep(20)
@@ -368,14 +367,7 @@ describe('our tracer does what the SDK tracer does', () => {
   })
 
   test("starts to the microsecond, within Date.now()'s millisecond: spans show in the order they started, a child inside its parent", () => {
-    const exporter = new InMemorySpanExporter()
-    const tracer = new LeanTracer({
-      resource: resourceFromAttributes({}),
-      scope: { name: 't' },
-      sampler: new AlwaysOnSampler(),
-      spanLimits: DEFAULT_LIMITS,
-      processor: new SimpleSpanProcessor(exporter),
-    })
+    const { tracer, exporter } = exportingTracer()
     const millis = (time: readonly [number, number]) => time[0] * 1000 + time[1] / 1e6
     const before = Date.now()
     const parent = tracer.startSpan('parent')
