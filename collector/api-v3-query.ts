@@ -69,8 +69,7 @@ function duration({ value, name }: { value: string | undefined; name: string }):
   if (!value) return undefined
   const parsed = parseGoDuration(value)
   if (parsed === undefined) throw malformed(name, `not a duration like 1s or 250ms: ${value}`)
-  // 0 (or less than a microsecond) bounds nothing, as in Jaeger: `maxDuration=0` is no maximum.
-  return parsed || undefined
+  return parsed
 }
 
 function limit({ value, name }: { value: string | undefined; name: string }): number {

@@ -47,8 +47,9 @@ function conditions(query: TraceQuery): (SQL | undefined)[] {
   return [
     query.service === undefined ? undefined : eq(spans.serviceName, query.service),
     query.operation === undefined ? undefined : eq(spans.name, query.operation),
-    query.minDuration === undefined ? undefined : gte(spans.duration, query.minDuration),
-    query.maxDuration === undefined ? undefined : lte(spans.duration, query.maxDuration),
+    // A duration of 0 (or under a microsecond) bounds nothing, as in Jaeger: `maxDuration=0` is no maximum.
+    query.minDuration ? gte(spans.duration, query.minDuration) : undefined,
+    query.maxDuration ? lte(spans.duration, query.maxDuration) : undefined,
     query.start === undefined ? undefined : gte(spans.startTime, query.start),
     query.end === undefined ? undefined : lte(spans.startTime, query.end),
     ...Object.entries(query.tags).map(([key, value]) => tagCondition(key, value)),

@@ -84,8 +84,7 @@ function duration(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined
   const parsed = parseGoDuration(value)
   if (parsed === undefined) throw invalidDuration(name, value)
-  // 0 (or less than a microsecond) bounds nothing, as in Jaeger: `maxDuration=0` is no maximum.
-  return parsed || undefined
+  return parsed
 }
 
 const invalidDuration = (name: string, value: string) =>
