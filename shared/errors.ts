@@ -57,9 +57,14 @@ export function toAppError(error: unknown): AppError {
   return new AppError(500, 'internal_error', 'internal error')
 }
 
-/** `app.onError`: every error leaves as JSON. */
+/**
+ * `app.onError`: every error leaves as JSON. One the service did not mean (a 500) is also logged with its stack, as
+ * Hono's own handler does: the caller sees only `internal error`, and the span may go to no collector.
+ */
 export const jsonErrorHandler: ErrorHandler = (error, c) => {
   const appError = toAppError(error)
+  if (appError.status >= 500 && appError.code === 'internal_error')
+    console.error(`${c.req.method} ${c.req.path} failed:`, error)
   return c.json(errorBody(appError), appError.status)
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, spyOn, test } from 'bun:test'
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { Hono } from 'hono'
@@ -164,15 +164,20 @@ describe('server span status', () => {
     const response = await app.request('/conflict')
     expect(response.status).toBe(409)
     expect((await response.json()).error.code).toBe('insufficient_inventory')
+    // Only an error the service did not mean is logged (test above).
     const server = (await spans()).find((span) => span.name === 'GET /conflict')!
     expect(server.status.code).toBe(STATUS.UNSET)
     expect(server.attributes['http.response.status_code']).toBe(409)
   })
 
-  test('a thrown error is a 500 JSON answer and an ERROR span with the exception recorded', async () => {
+  test('a thrown error is a 500 JSON answer, a log line with its stack, and an ERROR span with the exception', async () => {
     const { app, spans } = services()
+    const logged = spyOn(console, 'error').mockImplementation(() => {})
     const response = await app.request('/boom')
+    const lines = [...logged.mock.calls]
+    logged.mockRestore()
     expect(response.status).toBe(500)
+    expect(lines).toEqual([['GET /boom failed:', expect.objectContaining({ message: 'kaput' })]])
     const body = await response.json()
     expect(body.error.code).toBe('internal_error')
     const server = (await spans()).find((span) => span.name === 'GET /boom')!
