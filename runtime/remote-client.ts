@@ -1,4 +1,5 @@
 import { type Client, type Config, createClient, type LibsqlError } from '@libsql/client'
+import { timeLeft } from '../shared/deadline.ts'
 import { sleep } from '../shared/time.ts'
 
 /** How long a statement keeps trying while another connection holds the write lock, as `busy_timeout` on a file. */
@@ -9,19 +10,23 @@ const LONGEST_PAUSE_MS = 250
 /**
  * A libSQL client over the network (sqld, Turso) that waits for the write lock as a file's connection does. A server
  * waits only briefly for it, then answers SQLITE_BUSY; sqld holds it while it checkpoints its WAL, most of a second
- * after a minute of orders, and every write of that moment failed (a 500 to the shopper). A statement or batch that
- * fails with SQLITE_BUSY did nothing (a batch is one transaction, rolled back whole), so it is sent again after a
- * pause that doubles, until BUSY_TIMEOUT_MS have passed; then the error is the caller's.
+ * after a minute of orders, and every write of that moment failed (a 500 to the shopper). A statement, batch or
+ * migration that fails with SQLITE_BUSY did nothing (a batch is one transaction, rolled back whole), so it is sent
+ * again after a pause that doubles, until BUSY_TIMEOUT_MS have passed or the request's deadline has; then the error
+ * is the caller's. An interactive transaction is not retried: its statements cannot be sent again one by one.
  */
 export function createRemoteClient(config: Config): Client {
   const client = createClient(config)
-  const methods = new Map<PropertyKey, unknown>([
-    ['execute', (...args: unknown[]) => whileBusy(() => (client.execute as Method)(...args))],
-    ['batch', (...args: unknown[]) => whileBusy(() => (client.batch as Method)(...args))],
-  ])
+  const methods = new Map<PropertyKey, unknown>(
+    (['execute', 'batch', 'migrate'] as const).map((name) => {
+      const method = client[name] as (...args: unknown[]) => Promise<unknown>
+      return [name, (...args: unknown[]) => whileBusy(() => method.apply(client, args))]
+    }),
+  )
   return new Proxy(client, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver)
+    get(target, key) {
+      // The client itself as `this`: its getters read private fields, which a Proxy does not have.
+      const value = Reflect.get(target, key, target)
       if (typeof value !== 'function') return value
       if (!methods.has(key)) methods.set(key, value.bind(target))
       return methods.get(key)
@@ -29,16 +34,16 @@ export function createRemoteClient(config: Config): Client {
   })
 }
 
-type Method = (...args: unknown[]) => Promise<unknown>
-
 async function whileBusy<T>(attempt: () => Promise<T>): Promise<T> {
-  const giveUpAt = Date.now() + BUSY_TIMEOUT_MS
+  // Never past the request's deadline: its caller has given up by then and is undoing what the request began.
+  const giveUpAt = Date.now() + Math.min(BUSY_TIMEOUT_MS, timeLeft() ?? BUSY_TIMEOUT_MS)
   for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
     try {
       return await attempt()
     } catch (error) {
       if ((error as LibsqlError)?.code !== 'SQLITE_BUSY' || Date.now() + pause > giveUpAt) throw error
-      await sleep(pause)
+      // Jittered, so that the writes a checkpoint held up do not all come back at the same moment.
+      await sleep(pause / 2 + Math.random() * (pause / 2))
     }
   }
 }

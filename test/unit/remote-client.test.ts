@@ -4,6 +4,8 @@ import { type Client, createClient } from '@libsql/client'
 import Database from 'libsql'
 import { BUSY_TIMEOUT_MS, createRemoteClient } from '../../runtime/remote-client.ts'
 import { localSqldServers } from '../../scripts/databases.ts'
+import { withOwnDeadline } from '../../shared/deadline.ts'
+import { installContextManager } from '../../shared/telemetry/context.ts'
 import { freshEnvironment, repositoryRoot, rows, waitUntil } from '../support/environment.ts'
 
 // A real sqld (the one `bun run dev --runtime workers` starts). Its SQLite write lock is held by a connection to its
@@ -14,6 +16,7 @@ let url: string
 let other: Client
 
 beforeAll(async () => {
+  installContextManager()
   const system = await freshEnvironment('remote-client')
   dataDir = system.dataDir
   url = localSqldServers(system.env)[0]!.url
@@ -40,20 +43,6 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true })
 })
 
-/** A write from a plain client, which fails with SQLITE_BUSY while the lock is held past sqld's own short wait. */
-const plainWriteFails = async () => {
-  const plain = createClient({ url })
-  try {
-    await plain.execute("insert into notes (text) values ('plain')")
-    return false
-  } catch (error) {
-    expect((error as { code?: string }).code).toBe('SQLITE_BUSY')
-    return true
-  } finally {
-    plain.close()
-  }
-}
-
 function holdingTheWriteLock() {
   const holder = new Database(`${dataDir}/order.sqld/dbs/default/data`)
   holder.exec('BEGIN IMMEDIATE')
@@ -66,27 +55,44 @@ function holdingTheWriteLock() {
   }
 }
 
-test('a write that finds the write lock held waits for it and is stored once, as on a file', async () => {
+/** A client whose every answer is seen: `busyFor` holds the texts of the statements sqld answered SQLITE_BUSY. */
+function watchedClient() {
+  const busyFor = new Set<string>()
+  const client = createRemoteClient({
+    url,
+    fetch: async (request: Request) => {
+      const sent = await request.clone().text()
+      const response = await fetch(request)
+      if ((await response.clone().text()).includes('SQLITE_BUSY'))
+        for (const [, text] of sent.matchAll(/values \('([^']+)'\)/g)) busyFor.add(text!)
+      return response
+    },
+  })
+  return { client, busyFor }
+}
+
+const texts = async () => (await rows(other, 'select text from notes order by id')).map((row) => String(row.text))
+
+test('a write answered SQLITE_BUSY is sent again once the lock is free, and stored once, as on a file', async () => {
+  await other.execute('delete from notes')
   const holder = holdingTheWriteLock()
-  const client = createRemoteClient({ url })
-  const batch = client.batch(
-    ["insert into notes (text) values ('batch 1')", "insert into notes (text) values ('batch 2')"],
-    'write',
-  )
-  const single = client.execute("insert into notes (text) values ('single')")
-  // Both writes started before the plain one, so they too were answered SQLITE_BUSY at least once.
-  expect(await plainWriteFails()).toBe(true)
+  const { client, busyFor } = watchedClient()
+  // A batch as the services send theirs (deferred: the first insert meets the lock), and a statement on its own.
+  const writes = Promise.allSettled([
+    client.batch(["insert into notes (text) values ('batch 1')", "insert into notes (text) values ('batch 2')"]),
+    client.execute("insert into notes (text) values ('single')"),
+  ])
+  expect(await waitUntil(() => busyFor.has('batch 1') && busyFor.has('single'), 10_000)).toBe(true)
   holder.release('COMMIT')
-  await Promise.all([batch, single])
-  const texts = (await rows(other, 'select text from notes order by id')).map((row) => row.text)
-  expect(texts.sort()).toEqual(['batch 1', 'batch 2', 'holder', 'single'])
+  expect((await writes).map(({ status }) => status)).toEqual(['fulfilled', 'fulfilled'])
+  expect((await texts()).sort()).toEqual(['batch 1', 'batch 2', 'holder', 'single'])
   client.close()
 })
 
 test(`a write still refused after ${BUSY_TIMEOUT_MS} ms is the caller's SQLITE_BUSY, and nothing of it is stored`, async () => {
   await other.execute('delete from notes')
   const holder = holdingTheWriteLock()
-  const client = createRemoteClient({ url })
+  const { client } = watchedClient()
   const started = Date.now()
   const failure = await client
     .batch(["insert into notes (text) values ('late 1')", "insert into notes (text) values ('late 2')"], 'write')
@@ -95,6 +101,23 @@ test(`a write still refused after ${BUSY_TIMEOUT_MS} ms is the caller's SQLITE_B
   holder.release('ROLLBACK')
   expect((failure as { code?: string }).code).toBe('SQLITE_BUSY')
   expect(waited).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS - 300)
-  expect(await rows(other, 'select text from notes')).toEqual([])
+  expect(await texts()).toEqual([])
   client.close()
 }, 20_000)
+
+test("within a request, a write is not sent again past the request's deadline: its caller has given up", async () => {
+  await other.execute('delete from notes')
+  const holder = holdingTheWriteLock()
+  const { client, busyFor } = watchedClient()
+  const started = Date.now()
+  const failure = await withOwnDeadline(400, () =>
+    client.execute("insert into notes (text) values ('too late')"),
+  ).catch((error: unknown) => error)
+  const waited = Date.now() - started
+  holder.release('ROLLBACK')
+  expect((failure as { code?: string }).code).toBe('SQLITE_BUSY')
+  expect(busyFor.has('too late')).toBe(true)
+  expect(waited).toBeLessThan(BUSY_TIMEOUT_MS)
+  expect(await texts()).toEqual([])
+  client.close()
+})
