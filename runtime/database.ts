@@ -4,14 +4,14 @@ import { type Client, createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
 import { createFileClient } from './file-client.ts'
-import { createRemoteClient } from './remote-client.ts'
+import { retryWhenBusy } from './remote-client.ts'
 
 /**
  * Opens a libSQL database (a file, sqld or Turso) and applies the drizzle migrations of `migrations`, a folder
  * named from the repository root. Runs where there is a file system: Bun, Deno, the dev runner. A file is opened with
  * `createFileClient`, which compiles each statement once; `{ fileClient: false }` opens it with `@libsql/client`'s
- * own, which compiles it on every call (the bench's floor keeps that, as it was when its goal was set). A server's
- * client waits for the write lock as a file's does (`createRemoteClient`).
+ * own, which compiles it on every call (the bench's floor keeps that, as it was when its goal was set). On a server,
+ * the migrations wait for its write lock as a file's would (`retryWhenBusy`); the caller wraps the client it uses.
  */
 export async function openDatabase(
   url: string,
@@ -23,16 +23,14 @@ export async function openDatabase(
   if (file) await mkdir(new URL('.', file), { recursive: true })
   // In-memory databases and URLs with options (`?mode=…`) stay with `@libsql/client`, which knows them.
   const compileOnce = file && fileClient && !file.search && !url.includes(':memory:')
-  const client = !file
-    ? createRemoteClient({ url, authToken })
-    : compileOnce
-      ? createFileClient(fileURLToPath(file))
-      : createClient({ url, authToken })
+  const client = compileOnce ? createFileClient(fileURLToPath(file)) : createClient({ url, authToken })
   if (file) {
     // Tests and tools read the file while the service writes it.
     await client.execute('PRAGMA journal_mode = WAL')
     await client.execute('PRAGMA busy_timeout = 5000')
   }
-  await migrate(drizzle(client), { migrationsFolder: fileURLToPath(new URL(`../${migrations}`, import.meta.url)) })
+  await migrate(drizzle(retryWhenBusy(client)), {
+    migrationsFolder: fileURLToPath(new URL(`../${migrations}`, import.meta.url)),
+  })
   return client
 }

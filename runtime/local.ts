@@ -13,6 +13,7 @@ import type { BackgroundTask, ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
 import { createTelemetry, type Telemetry } from '../shared/telemetry/provider.ts'
+import { retryWhenBusy } from './remote-client.ts'
 
 /**
  * Starts a service on a runtime with a file system (Bun, Deno): opens its libSQL database, applies its drizzle
@@ -24,7 +25,7 @@ export async function startLocal(service: ServiceDefinition, env: Env, runtime: 
   const instance = service.create({
     env,
     telemetry,
-    database: database && tracedDatabase(telemetry.tracer, database, databaseUrl(env, service.name)),
+    database: database && retryWhenBusy(tracedDatabase(telemetry.tracer, database, databaseUrl(env, service.name))),
     upstream: (name) => ({
       baseUrl: serviceUrl(env, name),
       fetch: upstreamFetch(telemetry.tracer, fetch, serviceToken(env)),

@@ -1,4 +1,4 @@
-import { type Client, type Config, createClient, type LibsqlError } from '@libsql/client'
+import type { Client, LibsqlError } from '@libsql/client'
 import { timeLeft } from '../shared/deadline.ts'
 import { sleep } from '../shared/time.ts'
 
@@ -8,15 +8,17 @@ const FIRST_PAUSE_MS = 10
 const LONGEST_PAUSE_MS = 250
 
 /**
- * A libSQL client over the network (sqld, Turso) that waits for the write lock as a file's connection does. A server
- * waits only briefly for it, then answers SQLITE_BUSY; sqld holds it while it checkpoints its WAL, most of a second
- * after a minute of orders, and every write of that moment failed (a 500 to the shopper). A statement, batch or
- * migration that fails with SQLITE_BUSY did nothing (a batch is one transaction, rolled back whole), so it is sent
- * again after a pause that doubles, until BUSY_TIMEOUT_MS have passed or the request's deadline has; then the error
- * is the caller's. An interactive transaction is not retried: its statements cannot be sent again one by one.
+ * A libSQL server's client (sqld, Turso) that waits for the write lock as a file's connection does; a file's client
+ * as it is (it has `busy_timeout`). A server waits only briefly for the lock, then answers SQLITE_BUSY; sqld holds it
+ * while it checkpoints its WAL, most of a second after a minute of orders, and every write of that moment failed (a
+ * 500 to the shopper). A statement, batch or migration that fails with SQLITE_BUSY did nothing (a batch is one
+ * transaction, rolled back whole), so it is sent again after a pause that doubles, until BUSY_TIMEOUT_MS have passed
+ * or the request's deadline has; then the error is the caller's. An interactive transaction is not retried: its
+ * statements cannot be sent again one by one. Wrapped around the traced client, each attempt is a span of its own,
+ * as each resend of an HTTP request is: a trace shows the attempts the lock refused, not one long statement.
  */
-export function createRemoteClient(config: Config): Client {
-  const client = createClient(config)
+export function retryWhenBusy(client: Client): Client {
+  if (client.protocol === 'file') return client
   const methods = new Map<PropertyKey, unknown>(
     (['execute', 'batch', 'migrate'] as const).map((name) => {
       const method = client[name] as (...args: unknown[]) => Promise<unknown>

@@ -1,3 +1,4 @@
+import { createClient } from '@libsql/client'
 import type { Tracer } from '@opentelemetry/api'
 import { type Upstream, upstreamFetch } from '../shared/client.ts'
 import { databaseAuthToken, databaseUrl, type ServiceName, serviceToken, serviceUrl } from '../shared/config.ts'
@@ -6,7 +7,7 @@ import type { ServiceDefinition } from '../shared/service.ts'
 import type { Env } from '../shared/telemetry/config.ts'
 import { tracedDatabase } from '../shared/telemetry/db.ts'
 import { createTelemetry } from '../shared/telemetry/provider.ts'
-import { createRemoteClient } from './remote-client.ts'
+import { retryWhenBusy } from './remote-client.ts'
 
 /** The parts of the Workers runtime this adapter uses (the project has no `@cloudflare/workers-types`). */
 interface ServiceBinding {
@@ -80,17 +81,14 @@ function start(service: ServiceDefinition, bindings: Bindings) {
  * client's concurrency limit is lifted (0 means its default, 20): past it, a statement waits in a queue that another
  * request's statement releases, and workerd cancels a request that waits on another request's I/O ("the Worker's
  * code had hung"). Each statement is its own HTTP request, so nothing else is shared between requests. A write that
- * finds the write lock held is sent again (`createRemoteClient`).
+ * finds the write lock held is sent again (`retryWhenBusy`).
  */
 function openDatabase(name: ServiceName, env: Env, tracer: Tracer) {
   const url = databaseUrl(env, name)
   if (url.startsWith('file:'))
     throw new Error(`${name.toUpperCase()}_DB_URL must be a libsql:, https: or http: URL on Workers`)
-  return tracedDatabase(
-    tracer,
-    createRemoteClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER }),
-    url,
-  )
+  const client = createClient({ url, authToken: databaseAuthToken(env, name), concurrency: Number.MAX_SAFE_INTEGER })
+  return retryWhenBusy(tracedDatabase(tracer, client, url))
 }
 
 /**

@@ -72,11 +72,12 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
     const transaction = async (mode?: unknown) => wrap(await (target as Client).transaction(mode as never))
     const bound = new Map<PropertyKey, unknown>()
     return new Proxy(target, {
-      get(obj, key, receiver) {
+      get(obj, key) {
         if (key === 'execute') return execute
         if (key === 'batch') return batch
         if (key === 'transaction') return transaction
-        const value = Reflect.get(obj, key, receiver)
+        // The client itself as `this`: its getters read private fields, which a Proxy does not have.
+        const value = Reflect.get(obj, key, obj)
         if (typeof value !== 'function') return value
         let method = bound.get(key)
         if (!method) {

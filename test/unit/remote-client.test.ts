@@ -2,11 +2,15 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { rm } from 'node:fs/promises'
 import { type Client, createClient } from '@libsql/client'
 import Database from 'libsql'
-import { BUSY_TIMEOUT_MS, createRemoteClient } from '../../runtime/remote-client.ts'
+import { BUSY_TIMEOUT_MS, retryWhenBusy } from '../../runtime/remote-client.ts'
 import { localSqldServers } from '../../scripts/databases.ts'
 import { withOwnDeadline } from '../../shared/deadline.ts'
 import { installContextManager } from '../../shared/telemetry/context.ts'
+import { tracedDatabase } from '../../shared/telemetry/db.ts'
+import { inSpan } from '../../shared/telemetry/span.ts'
+import { captureTelemetry } from '../support/capture.ts'
 import { freshEnvironment, repositoryRoot, rows, waitUntil } from '../support/environment.ts'
+import { STATUS } from '../support/otlp-json.ts'
 
 // A real sqld (the one `bun run dev --runtime workers` starts). Its SQLite write lock is held by a connection to its
 // file from outside, as sqld's own checkpoint holds it: sqld then answers a write SQLITE_BUSY after a short wait.
@@ -55,10 +59,13 @@ function holdingTheWriteLock() {
   }
 }
 
-/** A client whose every answer is seen: `busyFor` holds the texts of the statements sqld answered SQLITE_BUSY. */
-function watchedClient() {
+/**
+ * A server's client whose every answer is seen: `busyFor` holds the texts of the statements sqld answered SQLITE_BUSY.
+ * `wrap` is what goes between the plain client and the retry (the services put their tracing there).
+ */
+function watchedClient(wrap: (client: Client) => Client = (client) => client) {
   const busyFor = new Set<string>()
-  const client = createRemoteClient({
+  const plain = createClient({
     url,
     fetch: async (request: Request) => {
       const sent = await request.clone().text()
@@ -68,7 +75,7 @@ function watchedClient() {
       return response
     },
   })
-  return { client, busyFor }
+  return { client: retryWhenBusy(wrap(plain)), busyFor }
 }
 
 const texts = async () => (await rows(other, 'select text from notes order by id')).map((row) => String(row.text))
@@ -119,5 +126,32 @@ test("within a request, a write is not sent again past the request's deadline: i
   expect(busyFor.has('too late')).toBe(true)
   expect(waited).toBeLessThan(BUSY_TIMEOUT_MS)
   expect(await texts()).toEqual([])
+  client.close()
+})
+
+test('traced, each attempt is a span of its own: those the lock refused are ERROR SQLITE_BUSY, under the same parent', async () => {
+  await other.execute('delete from notes')
+  const { telemetry, spans } = captureTelemetry('order')
+  const { client, busyFor } = watchedClient((plain) => tracedDatabase(telemetry.tracer, plain, url))
+  // Both wrappers hand their getters the client itself (one reads a private field).
+  expect(client.closed).toBe(false)
+  const holder = holdingTheWriteLock()
+  const write = inSpan(telemetry.tracer, 'create_order_record', {}, () =>
+    client.execute("insert into notes (text) values ('traced')"),
+  )
+  expect(await waitUntil(() => busyFor.has('traced'), 10_000)).toBe(true)
+  holder.release('COMMIT')
+  await write
+  const exported = await spans()
+  const parent = exported.find((span) => span.name === 'create_order_record')!
+  const attempts = exported.filter((span) => span.name === 'INSERT notes')
+  expect(attempts.length).toBeGreaterThanOrEqual(2)
+  for (const refused of attempts.slice(0, -1)) {
+    expect(refused.status.code).toBe(STATUS.ERROR)
+    expect(refused.attributes['error.type']).toBe('SQLITE_BUSY')
+  }
+  expect(attempts.at(-1)!.status.code).toBe(STATUS.UNSET)
+  expect(new Set(attempts.map((span) => span.parentSpanId))).toEqual(new Set([parent.spanId]))
+  expect((await texts()).sort()).toEqual(['holder', 'traced'])
   client.close()
 })
