@@ -38,7 +38,8 @@ export interface JsonResponse {
 /**
  * Awaits a typed-client call and returns its JSON body. The service's own JSON errors come back as the same
  * `AppError`, so a 409 from inventory leaves the gateway as that 409; a service that cannot be reached, or answers
- * something that is not ours, is `503 upstream_unavailable`; one that outlives the deadline is a 504.
+ * something that is not ours, is `503 upstream_unavailable`, logged with why (the caller sees only the code); one that
+ * outlives the deadline is a 504.
  */
 export async function unwrap<T>(
   service: string,
@@ -52,14 +53,19 @@ export async function unwrap<T>(
     if (cause instanceof AppError) throw cause
     if ((cause as Error)?.name === 'TimeoutError')
       throw new AppError(504, timeoutCode, `${service} service did not answer within the request's deadline`)
-    throw new AppError(503, 'upstream_unavailable', `${service} service is unavailable`)
+    throw unavailable(`${service} service is unavailable`, cause)
   }
   const body = await response.json().catch(() => undefined)
   if (response.ok) return body as T
   const error = (body as ErrorBody | undefined)?.error
   // A 401 means the services' credentials differ (a misconfiguration): to the caller, the service is unavailable.
   if (!error?.code || (response.status >= 500 && error.code === 'internal_error') || response.status === 401) {
-    throw new AppError(503, 'upstream_unavailable', `${service} service answered ${response.status}`)
+    throw unavailable(`${service} service answered ${response.status}`, error ?? body)
   }
   throw new AppError(response.status as AppError['status'], error.code, error.message, error.details)
+}
+
+function unavailable(message: string, why: unknown): AppError {
+  console.warn(`${message}:`, why)
+  return new AppError(503, 'upstream_unavailable', message)
 }
