@@ -1,4 +1,4 @@
-import { describe, expect, spyOn, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { Hono } from 'hono'
@@ -9,6 +9,7 @@ import { redactedQuery, requestUrl } from '../../shared/telemetry/http-attribute
 import { httpTracing } from '../../shared/telemetry/middleware.ts'
 import { extractContext } from '../../shared/telemetry/propagation.ts'
 import { captureTelemetry } from '../support/capture.ts'
+import { consoleCalls } from '../support/console.ts'
 import { SPAN_KIND, STATUS } from '../support/otlp-json.ts'
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -161,10 +162,7 @@ describe('traced fetch to the outside', () => {
 describe('server span status', () => {
   test('a 4xx answer leaves the server span unset and still answers JSON', async () => {
     const { app, spans } = services()
-    const logged = spyOn(console, 'error').mockImplementation(() => {})
-    const response = await app.request('/conflict')
-    const lines = [...logged.mock.calls]
-    logged.mockRestore()
+    const { result: response, calls: lines } = await consoleCalls('error', async () => app.request('/conflict'))
     expect(response.status).toBe(409)
     expect((await response.json()).error.code).toBe('insufficient_inventory')
     // Only an error the service did not mean is logged (below).
@@ -176,10 +174,7 @@ describe('server span status', () => {
 
   test('a thrown error is a 500 JSON answer, a log line with its stack, and an ERROR span with the exception', async () => {
     const { app, spans } = services()
-    const logged = spyOn(console, 'error').mockImplementation(() => {})
-    const response = await app.request('/boom')
-    const lines = [...logged.mock.calls]
-    logged.mockRestore()
+    const { result: response, calls: lines } = await consoleCalls('error', async () => app.request('/boom'))
     expect(response.status).toBe(500)
     expect(lines).toEqual([['GET /boom failed:', expect.objectContaining({ message: 'kaput' })]])
     const body = await response.json()

@@ -1,6 +1,7 @@
-import { afterAll, expect, spyOn, test } from 'bun:test'
+import { afterAll, expect, test } from 'bun:test'
 import { unwrap } from '../../shared/client.ts'
 import { AppError } from '../../shared/errors.ts'
+import { consoleCalls } from '../support/console.ts'
 
 // A real server standing in for inventory: one route per kind of answer.
 const server = Bun.serve({
@@ -19,10 +20,9 @@ afterAll(() => server.stop(true))
 
 /** What `unwrap` throws for the call, and what it logged meanwhile. */
 async function outcome(call: Promise<Response>) {
-  const warned = spyOn(console, 'warn').mockImplementation(() => {})
-  const error = await unwrap('inventory', call).catch((thrown: unknown) => thrown)
-  const lines = [...warned.mock.calls]
-  warned.mockRestore()
+  const { result: error, calls: lines } = await consoleCalls('warn', () =>
+    unwrap('inventory', call).catch((thrown: unknown) => thrown),
+  )
   return { error: error as AppError, lines }
 }
 
