@@ -122,6 +122,7 @@ export class LeanTracer implements Tracer {
       name,
       kind,
       validParent,
+      parentSpan instanceof RecordingSpan ? parentSpan : undefined,
       attributes,
       attributeCount,
       links,
@@ -158,22 +159,36 @@ export class LeanTracer implements Tracer {
  * its own amount, so a child can show as ending after its parent (11 of an order's 36 spans in the shop did). Here
  * the monotonic clock gives the fraction, as the SDK's `hrTime()` reads it (`performance.timeOrigin +
  * performance.now()`), kept within the millisecond `Date.now()` says: a wall clock set forward or back (NTP, a machine
- * waking up) moves the offset as far as it must, and no further.
+ * waking up), or a pause between the two readings, moves the offset as far as it must, and no further. A start is
+ * never before the one made just before it, unless the wall clock went back a millisecond.
  */
 function epochMillis(performanceNow: number, wallNow: number): number {
-  const epoch = performanceNow + clockOffset
-  if (epoch >= wallNow && epoch < wallNow + 1) return epoch
-  // Just inside the millisecond, on the side the clocks came apart: the least change that agrees with `Date.now()`.
-  const kept = epoch < wallNow ? wallNow : wallNow + 0.999
-  clockOffset += kept - epoch
-  return kept
+  let epoch = performanceNow + clockOffset
+  if (epoch < wallNow || epoch >= wallNow + 1) {
+    // Just inside the millisecond, on the side the clocks came apart: the least change that agrees with `Date.now()`.
+    if (epoch < wallNow) epoch = wallNow
+    else if (lastEpoch > wallNow + LAST_MICROSECOND && lastEpoch < wallNow + 1) epoch = lastEpoch
+    else epoch = wallNow + LAST_MICROSECOND
+    clockOffset = epoch - performanceNow
+  }
+  lastEpoch = epoch
+  return epoch
 }
+
+/**
+ * Where a start put back into its millisecond goes: its last microsecond. An epoch time in milliseconds is a double
+ * good to about a quarter of a microsecond, so a nanosecond before the next millisecond would round up into it.
+ */
+const LAST_MICROSECOND = 0.999
 
 /**
  * Epoch milliseconds less the monotonic clock, as `epochMillis` last found it; from 0 where a runtime has no
  * `timeOrigin`, which the first span then corrects.
  */
 let clockOffset = otperformance.timeOrigin || 0
+
+/** The last start `epochMillis` gave. */
+let lastEpoch = 0
 
 /** Whether `span` was made by a `LeanTracer` and records: its ids are valid by construction, no need to check them. */
 export function isOwnRecordingSpan(span: Span | undefined): boolean {
@@ -199,10 +214,18 @@ class RecordingSpan implements Span, ReadableSpan {
   private droppedAttributes = 0
   private droppedEvents = 0
   private droppedLinks = 0
-  /** The clocks when the span started: the wall clock (epoch ms) and the monotonic one, which times the span. */
+  /** The clocks when the span started: the wall clock (epoch ms) and the monotonic one. */
   private readonly wallStart: number
   private readonly performanceStart: number
   private readonly startTimeProvided: boolean
+  /**
+   * The clock the span's start and end are read on: a time, and the monotonic clock's reading then. A span started in
+   * this process under a span of its own is on its parent's, so on its local root's: a trace's spans here are placed
+   * by one monotonic clock, and a child starts and ends inside its parent even when `epochMillis` moves its offset
+   * between them (the wall clock set, or a pause between its two readings: in a loop that happened for 1 span in 300).
+   */
+  private readonly anchorTime: HrTime
+  private readonly anchorPerformance: number
 
   constructor(
     /** The tracer's options, shared by its spans: limits, processor, resource and scope. */
@@ -212,6 +235,8 @@ class RecordingSpan implements Span, ReadableSpan {
     public name: string,
     readonly kind: SpanKind,
     readonly parentSpanContext: SpanContext | undefined,
+    /** The parent, when it is a span of this process that records. */
+    parent: RecordingSpan | undefined,
     attributes: Attributes,
     attributeCount: number,
     links: Link[],
@@ -223,7 +248,15 @@ class RecordingSpan implements Span, ReadableSpan {
     this.performanceStart = performanceNow
     this.startTimeProvided = startTime != null
     for (const link of links) this.addLink(link)
-    this.startTime = startTime == null ? millisToHrTime(epochMillis(performanceNow, now)) : this.time(startTime)
+    if (parent && !parent.startTimeProvided && !this.startTimeProvided) {
+      this.anchorTime = parent.anchorTime
+      this.anchorPerformance = parent.anchorPerformance
+      this.startTime = this.onClock(performanceNow)
+    } else {
+      this.startTime = startTime == null ? millisToHrTime(epochMillis(performanceNow, now)) : this.time(startTime)
+      this.anchorTime = this.startTime
+      this.anchorPerformance = performanceNow
+    }
     // `attributes` is checked (`startAttributes`), this span's own or frozen and shared: kept unless a limit has a say.
     if (attributeCount <= this.limits.attributeCountLimit && this.limits.attributeValueLengthLimit === Infinity) {
       this.attributes = attributes
@@ -446,13 +479,17 @@ class RecordingSpan implements Span, ReadableSpan {
       if (isTimeInputHrTime(input)) return input as HrTime
     }
     if (this.startTimeProvided) return millisToHrTime(Date.now())
-    return this.afterStart(otperformance.now() - this.performanceStart)
+    return this.onClock(otperformance.now())
   }
 
-  /** `addHrTimes(startTime, millisToHrTime(millis))`, the same arithmetic, one array made instead of two. */
-  private afterStart(millis: number): HrTime {
-    let seconds = this.startTime[0] + Math.trunc(millis / 1000)
-    let nanos = this.startTime[1] + Math.round((millis % 1000) * 1e6)
+  /**
+   * The time of the monotonic clock's reading `performanceNow` on the span's clock (`anchorTime`):
+   * `addHrTimes(anchorTime, millisToHrTime(elapsed))`, the same arithmetic, one array made instead of two.
+   */
+  private onClock(performanceNow: number): HrTime {
+    const millis = performanceNow - this.anchorPerformance
+    let seconds = this.anchorTime[0] + Math.trunc(millis / 1000)
+    let nanos = this.anchorTime[1] + Math.round((millis % 1000) * 1e6)
     if (nanos >= 1e9) {
       nanos -= 1e9
       seconds += 1

@@ -49,6 +49,9 @@ function exportingTracer() {
   return { tracer, exporter }
 }
 
+/** An `HrTime` in milliseconds. */
+const millis = (time: readonly [number, number]) => time[0] * 1000 + time[1] / 1e6
+
 /**
  * Runs `scenario` against the SDK's tracer and against ours, with the same sampler and limits, and returns what each
  * exported, ids replaced by the index of the span they name, so the two can be compared whole.
@@ -359,27 +362,20 @@ describe('our tracer does what the SDK tracer does', () => {
     await Bun.sleep(20)
     span.end()
     const [done] = exporter.getFinishedSpans()
-    const startMillis = done!.startTime[0] * 1000 + done!.startTime[1] / 1e6
+    const startMillis = millis(done!.startTime)
     expect(startMillis).toBeGreaterThanOrEqual(before)
-    const durationMillis = done!.duration[0] * 1000 + done!.duration[1] / 1e6
+    const durationMillis = millis(done!.duration)
     expect(durationMillis).toBeGreaterThanOrEqual(15)
     expect(durationMillis).toBeLessThan(1000)
   })
 
-  test("starts to the microsecond, within Date.now()'s millisecond: spans show in the order they started, a child inside its parent", () => {
+  test("starts to the microsecond, within Date.now()'s millisecond: spans show in the order they started", () => {
     const { tracer, exporter } = exportingTracer()
-    const millis = (time: readonly [number, number]) => time[0] * 1000 + time[1] / 1e6
     const before = Date.now()
-    const parent = tracer.startSpan('parent')
-    const child = tracer.startSpan('child', {}, trace.setSpan(context.active(), parent))
-    const siblings = Array.from({ length: 50 }, (_, index) => tracer.startSpan(`sibling ${index}`))
+    const spans = Array.from({ length: 200 }, (_, index) => tracer.startSpan(`root ${index}`))
     const after = Date.now()
-    child.end()
-    parent.end()
-    for (const sibling of siblings) sibling.end()
-    const [ended, ...rest] = exporter.getFinishedSpans()
-    const [parentSpan, ...siblingSpans] = rest
-    const starts = [parentSpan!, ended!, ...siblingSpans].map((span) => millis(span.startTime))
+    for (const span of spans) span.end()
+    const starts = exporter.getFinishedSpans().map((span) => millis(span.startTime))
     // In the order they started, each within the milliseconds Date.now() said, and not all whole milliseconds.
     expect(starts).toEqual([...starts].sort((a, b) => a - b))
     for (const start of starts) {
@@ -387,8 +383,45 @@ describe('our tracer does what the SDK tracer does', () => {
       expect(start).toBeLessThan(after + 1)
     }
     expect(starts.some((start) => start % 1 !== 0)).toBe(true)
-    expect(millis(ended!.startTime)).toBeGreaterThanOrEqual(millis(parentSpan!.startTime))
-    expect(millis(ended!.endTime)).toBeLessThanOrEqual(millis(parentSpan!.endTime))
+  })
+
+  test("a trace's spans are placed by one clock: children in order, inside their parent, when the wall clock is set between them", () => {
+    const { tracer, exporter } = exportingTracer()
+    const wallClock = Date.now
+    const setWallClock = (byMillis: number) => {
+      Date.now = () => wallClock() + byMillis
+    }
+    try {
+      const parent = tracer.startSpan('parent')
+      const inParent = trace.setSpan(context.active(), parent)
+      const children = [-5, 5, 0].map((byMillis, index) => {
+        // A wall clock set back or forward: a new root follows it; a child stays on its parent's clock.
+        setWallClock(byMillis)
+        const before = Date.now()
+        const root = tracer.startSpan(`root ${index}`)
+        const after = Date.now()
+        root.end()
+        const rootStart = millis(exporter.getFinishedSpans().at(-1)!.startTime)
+        expect(rootStart).toBeGreaterThanOrEqual(before)
+        expect(rootStart).toBeLessThan(after + 1)
+        return tracer.startSpan(`child ${index}`, {}, inParent)
+      })
+      for (const child of children) child.end()
+      parent.end()
+      const byName = new Map(exporter.getFinishedSpans().map((span) => [span.name, span]))
+      const parentSpan = byName.get('parent')!
+      const childSpans = ['child 0', 'child 1', 'child 2'].map((name) => byName.get(name)!)
+      const starts = childSpans.map((span) => millis(span.startTime))
+      expect(starts).toEqual([...starts].sort((a, b) => a - b))
+      for (const child of childSpans) {
+        expect(millis(child.startTime)).toBeGreaterThanOrEqual(millis(parentSpan.startTime))
+        expect(millis(child.endTime)).toBeLessThanOrEqual(millis(parentSpan.endTime))
+      }
+      // The parent lasted as long as the monotonic clock says, whatever the wall clock did meanwhile.
+      expect(millis(parentSpan.duration)).toBeLessThan(5)
+    } finally {
+      Date.now = wallClock
+    }
   })
 
   test('ids are lowercase hex of the right length, distinct, and children share their parent trace id', () => {
