@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util'
 import { LatencyHistogram } from '../scripts/load/histogram.ts'
 import type { LoadRun } from '../scripts/load/run.ts'
 import type { Runtime } from '../test/support/system.ts'
@@ -51,6 +52,8 @@ interface Side {
   /** The side's data folder: every process started with it is the side's (`systemCpuMs`). */
   dataDir: string
   settle(): Promise<void>
+  /** What the side's processes printed so far, as the runner prefixed it (none for the floor). */
+  output?: readonly string[]
 }
 
 /** A phase of one side: its load, and the CPU its processes used for it, settling included (undefined off Linux). */
@@ -117,6 +120,7 @@ export async function tracingOverhead(
           gateway: system.gateway,
           dataDir: system.dataDir,
           settle: () => settle(system, runtime),
+          output: system.output,
         })
       }
       if (runtime === 'bun') {
@@ -172,8 +176,10 @@ export async function tracingOverhead(
         const { errors, errorKinds: byOutcome } = figures[side.name]
         if (errors === 0) continue
         const kinds = Object.entries(byOutcome).map(([outcome, count]) => `${count} ${outcome}`)
+        const logged = failureLines(side.output ?? [])
         remarks.push(
-          `${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)} (${kinds.join(', ')}).`,
+          `${RUNTIME_NAMES[runtime]}, ${SIDE_LABELS[side.name]}: ${errorAnswers(errors)} (${kinds.join(', ')}).` +
+            (logged.length > 0 ? ` The services logged: ${logged.join('; ')}` : ''),
         )
       }
     } catch (error) {
@@ -306,6 +312,19 @@ function combine(phases: Phase[]): SideFigures {
     rounds: runs.map((run) => run.summary.throughput),
     cpuMsPerOrder: cpuMs === undefined || histogram.count === 0 ? undefined : cpuMs / histogram.count,
   }
+}
+
+/**
+ * The first few distinct lines in which the services said why a call failed: a 500's error (`jsonErrorHandler`) or a
+ * 503 a caller made itself (`unwrap`). An error answer with nothing in the logs says the load generator or the
+ * network gave up, not the shop.
+ */
+export function failureLines(output: readonly string[], most = 3): string[] {
+  const lines = stripVTControlCharacters(output.join(''))
+    .split('\n')
+    .filter((line) => / failed:| service is unavailable:| service answered \d+:/.test(line))
+    .map((line) => (line.length > 240 ? `${line.slice(0, 240)}…` : line).trim())
+  return [...new Set(lines)].slice(0, most)
 }
 
 /** `1 error answer`, `3 error answers`. */
