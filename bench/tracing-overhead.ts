@@ -322,7 +322,7 @@ function combine(phases: Phase[]): SideFigures {
 export function failureLines(output: readonly string[], most = 3): string[] {
   const lines = stripVTControlCharacters(output.join(''))
     .split('\n')
-    .filter((line) => / failed:| service is unavailable:| service answered \d+:/.test(line))
+    .filter((line) => / failed:| service is unavailable:| service answered \d+/.test(line))
     .map((line) => (line.length > 240 ? `${line.slice(0, 240)}…` : line).trim())
   return [...new Set(lines)].slice(0, most)
 }

@@ -66,6 +66,21 @@ export async function unwrap<T>(
 }
 
 function unavailable(message: string, why: unknown): AppError {
-  console.warn(`${message}:`, why)
+  console.warn(why === undefined ? message : `${message}: ${oneLine(why)}`)
   return new AppError(503, 'upstream_unavailable', message)
+}
+
+/**
+ * Why a call failed, on one line: an error's name, code and message, and its cause's (a stack says nothing more of
+ * a refused connection, and a service down for a minute would print one for every call); an answer's body as JSON
+ * (none when it was not JSON).
+ */
+function oneLine(why: unknown): string {
+  if (why instanceof Error) {
+    const code = (why as { code?: unknown }).code
+    const own = `${why.name}${code === undefined ? '' : ` ${code}`}: ${why.message}`
+    return why.cause === undefined ? own : `${own}; cause: ${oneLine(why.cause)}`
+  }
+  const text = typeof why === 'string' ? why : (JSON.stringify(why) ?? String(why))
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text.replaceAll('\n', ' ')
 }

@@ -1,3 +1,5 @@
+import { serviceUrl } from '../../shared/config.ts'
+import type { Env } from '../../shared/telemetry/config.ts'
 import { type CommandSpec, parseCommandLine, UsageError } from '../cli.ts'
 
 /** Open model: requests arrive at `rate` per second whatever the answers. Closed: `concurrency` users in a loop. */
@@ -34,7 +36,7 @@ export interface Threshold {
   max: number
 }
 
-export const DEFAULTS = { url: 'http://localhost:8080', concurrency: 8, duration: '10s', maxRequests: 100_000 } as const
+export const DEFAULTS = { concurrency: 8, duration: '10s', maxRequests: 100_000 } as const
 
 export const LOAD_COMMAND = {
   name: 'load',
@@ -42,7 +44,12 @@ export const LOAD_COMMAND = {
     'Places orders through the gateway (POST /api/orders) on loopback, with a live progress line on stderr and a\n' +
     'summary at the end; Ctrl-C stops sending and still prints it. Exits 1 when a --max-* threshold is broken.',
   options: {
-    url: { type: 'string', value: 'URL', default: DEFAULTS.url, description: 'the gateway; loopback only' },
+    url: {
+      type: 'string',
+      value: 'URL',
+      defaultText: 'GATEWAY_URL, else http://127.0.0.1:$GATEWAY_PORT (8080)',
+      description: 'the gateway; loopback only',
+    },
     rate: { type: 'string', value: 'N', description: 'open model: N orders a second, whatever the answers' },
     concurrency: {
       type: 'string',
@@ -98,8 +105,12 @@ export interface LoadArgs {
   thresholds: Threshold[]
 }
 
-/** `bun run load` arguments into options; throws LoadOptionError (a UsageError) with a message for the user. */
-export function parseLoadArgs(argv: string[]): LoadArgs {
+/**
+ * `bun run load` arguments into options; throws LoadOptionError (a UsageError) with a message for the user. Without
+ * `--url`, the gateway `bun run dev` starts with the same environment (`GATEWAY_URL`, `GATEWAY_PORT`), as the other
+ * scripts find it.
+ */
+export function parseLoadArgs(argv: string[], env: Env = process.env): LoadArgs {
   const { values } = parseCommandLine(LOAD_COMMAND, argv)
   if (values.rate !== undefined && values.concurrency !== undefined) {
     throw new LoadOptionError('give either --rate (open model) or --concurrency (closed model), not both')
@@ -115,7 +126,7 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     json: values.json,
     thresholds: parseThresholds(values),
     options: {
-      url: loopbackUrl(values.url),
+      url: loopbackUrl(values.url ?? serviceUrl(env, 'gateway')),
       model,
       durationMs: parseDuration(values.duration),
       maxRequests: positiveInteger('--max-requests', values['max-requests']),

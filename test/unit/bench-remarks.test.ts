@@ -7,7 +7,7 @@ const printed = [
   'ailable: TypeError: fetch failed\n\x1b[35mpayment   |\x1b[0m POST /payments failed: LibsqlError: SQLITE_BUSY\n',
   '\x1b[35mpayment   |\x1b[0m     at execute (client.ts:12:3)\n',
   '\x1b[33morder     |\x1b[0m order service is unavailable: TypeError: fetch failed\n',
-  '\x1b[36mgateway   |\x1b[0m order service answered 502: <html>bad gateway</html>\n',
+  '\x1b[36mgateway   |\x1b[0m order service answered 502\n',
 ]
 
 describe("the bench's remark on error answers", () => {
@@ -15,7 +15,7 @@ describe("the bench's remark on error answers", () => {
     expect(failureLines(printed)).toEqual([
       'order     | order service is unavailable: TypeError: fetch failed',
       'payment   | POST /payments failed: LibsqlError: SQLITE_BUSY',
-      'gateway   | order service answered 502: <html>bad gateway</html>',
+      'gateway   | order service answered 502',
     ])
     expect(failureLines(printed, 1)).toHaveLength(1)
     expect(failureLines(['gateway | listening\n'])).toEqual([])

@@ -109,8 +109,8 @@ describe('command line', () => {
   })
 
   test('a closed model by default, an open one with --rate, never both', () => {
-    expect(parseLoadArgs([]).options).toMatchObject({
-      url: 'http://localhost:8080',
+    expect(parseLoadArgs([], {}).options).toMatchObject({
+      url: 'http://127.0.0.1:8080',
       model: { kind: 'closed', concurrency: 8 },
       durationMs: 10_000,
       mix: [],
@@ -122,6 +122,15 @@ describe('command line', () => {
     })
     expect(() => parseLoadArgs(['--rate', '50', '--concurrency', '4'])).toThrow(/not both/)
     expect(() => parseLoadArgs(['--concurrency', '2.5'])).toThrow(/whole number/)
+  })
+
+  test('the gateway as bun run dev starts it with the same environment, unless --url says otherwise', () => {
+    expect(parseLoadArgs([], { GATEWAY_PORT: '18080' }).options.url).toBe('http://127.0.0.1:18080')
+    expect(parseLoadArgs([], { GATEWAY_URL: 'http://localhost:9000' }).options.url).toBe('http://localhost:9000')
+    expect(parseLoadArgs(['--url', 'http://[::1]:7000'], { GATEWAY_PORT: '18080' }).options.url).toBe(
+      'http://[::1]:7000',
+    )
+    expect(() => parseLoadArgs([], { GATEWAY_URL: 'http://203.0.113.7:8080' })).toThrow(/only sent to loopback/)
   })
 })
 

@@ -37,15 +37,17 @@ test('a service that cannot be reached is a 503 to the caller, and a log line wi
     'upstream_unavailable',
     'inventory service is unavailable',
   ])
+  // One line: the error's name, code and message, no stack.
   expect(lines).toHaveLength(1)
-  expect(lines[0]![0]).toBe('inventory service is unavailable:')
-  expect(lines[0]![1]).toBeInstanceOf(Error)
+  expect(lines[0]).toHaveLength(1)
+  expect(lines[0]![0]).toMatch(/^inventory service is unavailable: \w*Error (ConnectionRefused|ECONNREFUSED): .+$/)
 })
 
 test('an answer that is not ours is a 503 to the caller, and a log line with the status', async () => {
   const { error, lines } = await outcome(fetch(`${server.url}bad-gateway`))
   expect([error.status, error.code]).toEqual([503, 'upstream_unavailable'])
-  expect(lines.map(([message]) => message)).toEqual(['inventory service answered 502:'])
+  // The body was not JSON: the status alone.
+  expect(lines).toEqual([['inventory service answered 502']])
 })
 
 test("the service's own error passes through as it is, and is not logged", async () => {
