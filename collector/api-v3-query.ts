@@ -2,7 +2,7 @@ import { AppError } from '../shared/errors.ts'
 import { parseJson } from '../shared/validation.ts'
 import { parseGoDuration } from './duration.ts'
 import type { TraceQuery } from './query.ts'
-import { JAEGER_DEFAULT_LIMIT, MAX_LIMIT, validBool } from './trace-query.ts'
+import { JAEGER_DEFAULT_LIMIT, MAX_LIMIT, searchTags, validBool } from './trace-query.ts'
 
 /** Reads a parameter by name: from the query string (GET) or from a request body flattened the same way (POST). */
 export type Params = (name: string) => string | undefined
@@ -62,7 +62,7 @@ function attributes(params: Params): Record<string, string> {
   const parsed = parseJson(value, name)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw malformed(name, 'not a JSON object of attribute values')
-  return Object.fromEntries(Object.entries(parsed).map(([key, tagValue]) => [key, String(tagValue)]))
+  return searchTags(Object.entries(parsed), name)
 }
 
 function duration({ value, name }: { value: string | undefined; name: string }): number | undefined {
@@ -98,6 +98,9 @@ export function rfc3339Nanos(name: string, value: string): bigint {
   // Date rolls 31 February over into March and 24:00 into the next day; Go refuses both, and so does this.
   if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
     throw malformed(name, `not a valid date and time: ${value}`)
+  // Go takes an offset of up to 24 hours and 60 minutes (some write +24:00), and refuses more.
+  if (Number(offsetHours ?? 0) > 24 || Number(offsetMinutes ?? 0) > 60)
+    throw malformed(name, `not a valid time zone offset: ${value}`)
   const millis = date.getTime()
   const offsetMillis = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000 : 0
   return BigInt(millis - offsetMillis) * 1_000_000n + BigInt(fraction.padEnd(9, '0'))

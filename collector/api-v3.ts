@@ -5,12 +5,13 @@ import { microsOf, named, type Params, rfc3339Nanos, toV3TraceQuery } from './ap
 import { findDependencies } from './dependencies.ts'
 import { grpcGatewayErrorHandler } from './grpc-gateway-error.ts'
 import { SPAN_KINDS } from './jaeger.ts'
-import { findTraceIds, getSpanOutlines, getTraces, listOperations, listServices } from './query.ts'
+import { jsonStream, nonEmpty } from './json-stream.ts'
+import { findTraceIds, getSpanOutlines, listOperations, listServices, traceSlices } from './query.ts'
 import type { CollectorDb } from './store.ts'
 import { parseTraceId } from './trace-id.ts'
 import { validBool } from './trace-query.ts'
 import { summarizeTrace } from './trace-summary.ts'
-import { toTracesData } from './traces-data.ts'
+import { tracesDataJson } from './traces-data.ts'
 
 /**
  * Jaeger's api_v3 over HTTP (jaeger-idl `proto/api_v3/query_service.proto`), mounted at `/api/v3`: traces as OTLP
@@ -22,10 +23,10 @@ export function apiV3(db: CollectorDb) {
   const app = new Hono()
   app.onError(grpcGatewayErrorHandler)
   const findTraces = async (params: Params) => {
-    const traces = await getTraces(db, await findTraceIds(db, toV3TraceQuery(params)))
+    const slices = await nonEmpty(traceSlices(db, await findTraceIds(db, toV3TraceQuery(params))))
     // Jaeger answers an empty search as it answers an unknown trace.
-    if (traces.length === 0) throw new AppError(404, 'not_found', 'No traces found')
-    return { result: toTracesData(traces) }
+    if (!slices) throw new AppError(404, 'not_found', 'No traces found')
+    return jsonStream(tracesDataJson(slices))
   }
   const findSummaries = async (params: Params) => {
     const traces = await getSpanOutlines(db, await findTraceIds(db, toV3TraceQuery(params)))
@@ -56,12 +57,12 @@ export function apiV3(db: CollectorDb) {
       }
       const rawTraces = named(params, 'rawTraces')
       validBool(rawTraces.name, rawTraces.value)
-      const traces = await getTraces(db, [traceId])
-      if (traces.length === 0) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
-      return c.json({ result: toTracesData(traces) })
+      const slices = await nonEmpty(traceSlices(db, [traceId]))
+      if (!slices) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
+      return jsonStream(tracesDataJson(slices))
     })
-    .get('/traces', async (c) => c.json(await findTraces(queryParams(c))))
-    .post('/traces', async (c) => c.json(await findTraces(await bodyParams(c))))
+    .get('/traces', async (c) => findTraces(queryParams(c)))
+    .post('/traces', async (c) => findTraces(await bodyParams(c)))
     .get('/trace-summaries', async (c) => c.json(await findSummaries(queryParams(c))))
     .post('/trace-summaries', async (c) => c.json(await findSummaries(await bodyParams(c))))
     .get('/dependencies', async (c) => {
@@ -97,8 +98,22 @@ async function bodyParams(c: Context): Promise<Params> {
   return (name) => {
     const value = name.startsWith('query.') ? query[name.slice('query.'.length)] : undefined
     if (value === undefined || value === null) return undefined
-    return typeof value === 'object' ? JSON.stringify(value) : String(value)
+    if (typeof value !== 'object') return String(value)
+    // JSON.parse takes any depth; JSON.stringify of a value 100,000 deep ran 2 s before it ran out of stack.
+    if (deeperThan(value, MAX_BODY_DEPTH))
+      throw new AppError(400, 'invalid_request', `malformed parameter ${name}: nested too deep`)
+    return JSON.stringify(value)
   }
+}
+
+/** How deep a query field's value may nest: `attributes` is one level, a structured filter a few. */
+const MAX_BODY_DEPTH = 32
+
+/** Whether `value` nests arrays or objects more than `levels` deep; it looks no deeper than that. */
+function deeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (levels === 0) return true
+  return Object.values(value).some((inner) => deeperThan(inner, levels - 1))
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

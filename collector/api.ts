@@ -3,9 +3,10 @@ import { AppError } from '../shared/errors.ts'
 import { validate } from '../shared/validation.ts'
 import { apiV3 } from './api-v3.ts'
 import { findDependencies } from './dependencies.ts'
-import { SPAN_KINDS, toJaegerTrace } from './jaeger.ts'
-import { type JaegerError, jaegerEnvelope, jaegerErrorHandler } from './jaeger-envelope.ts'
-import { findTraceIds, getTraces, listOperations, listServices } from './query.ts'
+import { SPAN_KINDS } from './jaeger.ts'
+import { jaegerEnvelope, jaegerErrorHandler, jaegerTracesJson } from './jaeger-envelope.ts'
+import { jsonStream, nonEmpty } from './json-stream.ts'
+import { findTraceIds, listOperations, listServices, traceSlices } from './query.ts'
 import type { CollectorDb } from './store.ts'
 import { parseTraceId } from './trace-id.ts'
 import { nonNegativeInteger, toTraceQuery, traceIdsOf, traceSearchParams, validBool } from './trace-query.ts'
@@ -43,16 +44,8 @@ export function queryApi(db: CollectorDb) {
       // Every parameter is checked, as in Jaeger, even when `traceID` makes the others moot.
       const query = toTraceQuery(params)
       const traceIds = traceIdsOf(params)
-      if (traceIds.length === 0) {
-        const traces = await getTraces(db, await findTraceIds(db, query))
-        return c.json(jaegerEnvelope(traces.map(toJaegerTrace)))
-      }
-      const traces = await getTraces(db, traceIds)
-      const found = new Set(traces.map((trace) => trace[0]!.traceId))
-      const errors = [...new Set(traceIds)]
-        .filter((traceId) => !found.has(traceId))
-        .map((traceId): JaegerError => ({ msg: 'trace not found', traceID: traceId }))
-      return c.json(jaegerEnvelope(traces.map(toJaegerTrace), { errors }))
+      if (traceIds.length === 0) return jsonStream(jaegerTracesJson(traceSlices(db, await findTraceIds(db, query))))
+      return jsonStream(jaegerTracesJson(traceSlices(db, traceIds), traceIds))
     })
     .get('/traces/:traceId', async (c) => {
       const raw = c.req.param('traceId')
@@ -62,9 +55,9 @@ export function queryApi(db: CollectorDb) {
       nonNegativeInteger('start', c.req.query('start'))
       nonNegativeInteger('end', c.req.query('end'))
       validBool('raw', c.req.query('raw'))
-      const [trace] = await getTraces(db, [traceId])
-      if (!trace) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
-      return c.json(jaegerEnvelope([toJaegerTrace(trace)]))
+      const slices = await nonEmpty(traceSlices(db, [traceId]))
+      if (!slices) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
+      return jsonStream(jaegerTracesJson(slices))
     })
     .get('/dependencies', async (c) => {
       // Milliseconds here, as in Jaeger: the end (default now) and how far back from it (default a day).

@@ -2,7 +2,7 @@
 // neither a large body nor a large write ever holds the event loop that answers queries and /healthz.
 import { FileSpanStore } from './file-store.ts'
 import { decodeBody } from './otlp/decode.ts'
-import { MalformedPayload } from './otlp/decode-json.ts'
+import { MalformedPayload } from './otlp/json.ts'
 import type { Encoding } from './otlp/response.ts'
 import { retention } from './retention.ts'
 import type { CollectorSettings } from './settings.ts'

@@ -1,4 +1,4 @@
-import type { SpanRecord, Tag } from './model.ts'
+import type { SpanRecord, SpanResource, Tag } from './model.ts'
 import { STATUS_ERROR } from './model.ts'
 import { resourceKey } from './store.ts'
 
@@ -48,34 +48,46 @@ const STATUS_NAMES = ['', 'OK', 'ERROR']
 
 /** One trace in Jaeger's shape, mapped as the OpenTelemetry Collector's Jaeger translator does. */
 export function toJaegerTrace(records: SpanRecord[]): JaegerTrace {
-  const processIds = new Map<string, string>()
-  const processes: Record<string, JaegerProcess> = {}
-  const spans = records.map((record): JaegerSpan => {
-    const key = resourceKey(record.resource)
-    let processID = processIds.get(key)
+  const processes = new JaegerProcesses()
+  const spans = records.map((record) => toJaegerSpan(record, processes))
+  return { traceID: records[0]?.traceId ?? '', spans, processes: processes.byId, warnings: null }
+}
+
+/** A trace's processes, as its spans name them: `p1`, `p2`… in the order their resources first appear. */
+export class JaegerProcesses {
+  readonly byId: Record<string, JaegerProcess> = {}
+  private readonly ids = new Map<string, string>()
+
+  idOf(resource: SpanResource): string {
+    const key = resourceKey(resource)
+    let processID = this.ids.get(key)
     if (!processID) {
-      processID = `p${processIds.size + 1}`
-      processIds.set(key, processID)
-      processes[processID] = { serviceName: record.resource.serviceName, tags: record.resource.attributes }
+      processID = `p${this.ids.size + 1}`
+      this.ids.set(key, processID)
+      this.byId[processID] = { serviceName: resource.serviceName, tags: resource.attributes }
     }
-    return {
-      traceID: record.traceId,
-      spanID: record.spanId,
-      operationName: record.name,
-      references: references(record),
-      flags: jaegerFlags(record.flags),
-      startTime: record.startTime,
-      duration: record.duration,
-      tags: [...record.attributes, ...derivedTags(record)],
-      logs: record.events.map((event) => ({
-        timestamp: event.time,
-        fields: [{ key: 'event', type: 'string', value: event.name }, ...event.attributes],
-      })),
-      processID,
-      warnings: null,
-    }
-  })
-  return { traceID: records[0]?.traceId ?? '', spans, processes, warnings: null }
+    return processID
+  }
+}
+
+/** One span in Jaeger's shape, its process among the trace's `processes`. */
+export function toJaegerSpan(record: SpanRecord, processes: JaegerProcesses): JaegerSpan {
+  return {
+    traceID: record.traceId,
+    spanID: record.spanId,
+    operationName: record.name,
+    references: references(record),
+    flags: jaegerFlags(record.flags),
+    startTime: record.startTime,
+    duration: record.duration,
+    tags: [...record.attributes, ...derivedTags(record)],
+    logs: record.events.map((event) => ({
+      timestamp: event.time,
+      fields: [{ key: 'event', type: 'string', value: event.name }, ...event.attributes],
+    })),
+    processID: processes.idOf(record.resource),
+    warnings: null,
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
-import { and, asc, eq, gte, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { SpanRecord, SpanResource } from './model.ts'
 import { STATUS_ERROR } from './model.ts'
 import { operations, resources, spanEvents, spanLinks, spans } from './schema.ts'
 import { findTraceIdsInSlices, type SlicedSearchOptions } from './sliced-search.ts'
 import type { CollectorDb } from './store.ts'
+import { turn } from './turn.ts'
 
 /** A search as the Jaeger API takes it; times and durations in microseconds. */
 export interface TraceQuery {
@@ -83,10 +84,51 @@ export interface SpanOutline {
   statusCode: number
 }
 
-/** The outlines of the traces' spans, grouped by trace in the order asked; traces with no span are left out. */
+/**
+ * The outlines of the traces' spans, grouped by trace in the order asked (traces with no span left out), each trace's
+ * in span id order: read as `traceSlices` reads spans, a slice at a time with the event loop free between.
+ */
 export async function getSpanOutlines(db: CollectorDb, traceIds: string[]): Promise<SpanOutline[][]> {
-  if (traceIds.length === 0) return []
-  const rows = await db
+  const traces: SpanOutline[][] = []
+  const read = outlinesAfter(db)
+  const slices = byTraceInSlices(traceIds, OUTLINE_SLICE_SPANS, (traceId, after, limit) =>
+    read.all({ traceId, after, limit }),
+  )
+  for await (const slice of slices) {
+    const last = traces.at(-1)
+    if (last && last[0]!.traceId === slice[0]!.traceId) last.push(...slice)
+    else traces.push(slice)
+  }
+  return traces
+}
+
+/** A trace's spans after a span id, and the events and links of the spans in a range of ids: built once a database. */
+const sliceReads = onePerDatabase((db) => {
+  const inRange = (table: typeof spanEvents | typeof spanLinks) =>
+    and(
+      eq(table.traceId, sql.placeholder('traceId')),
+      gte(table.spanId, sql.placeholder('first')),
+      lte(table.spanId, sql.placeholder('last')),
+    )
+  return {
+    spansAfter: db
+      .select()
+      .from(spans)
+      .where(and(eq(spans.traceId, sql.placeholder('traceId')), gt(spans.spanId, sql.placeholder('after'))))
+      .orderBy(asc(spans.spanId))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+    eventsOf: db.select().from(spanEvents).where(inRange(spanEvents)).orderBy(asc(spanEvents.position)).prepare(),
+    linksOf: db.select().from(spanLinks).where(inRange(spanLinks)).orderBy(asc(spanLinks.position)).prepare(),
+  }
+})
+
+/**
+ * A trace's outlines after a span id, built once for each database: a search summarizes up to 1500 traces, and
+ * drizzle would otherwise build the statement again for each.
+ */
+const outlinesAfter = onePerDatabase((db) =>
+  db
     .select({
       traceId: spans.traceId,
       spanId: spans.spanId,
@@ -98,52 +140,98 @@ export async function getSpanOutlines(db: CollectorDb, traceIds: string[]): Prom
       statusCode: spans.statusCode,
     })
     .from(spans)
-    .where(inArray(spans.traceId, traceIds))
-    .orderBy(asc(spans.startTime))
-  const byTrace = new Map<string, SpanOutline[]>(traceIds.map((id) => [id, []]))
-  for (const row of rows) byTrace.get(row.traceId)?.push(row)
-  return [...byTrace.values()].filter((trace) => trace.length > 0)
+    .where(and(eq(spans.traceId, sql.placeholder('traceId')), gt(spans.spanId, sql.placeholder('after'))))
+    .orderBy(asc(spans.spanId))
+    .limit(sql.placeholder('limit'))
+    .prepare(),
+)
+
+/** `make(db)`, made once for each database and kept while the database is. */
+function onePerDatabase<T>(make: (db: CollectorDb) => T): (db: CollectorDb) => T {
+  const made = new WeakMap<CollectorDb, T>()
+  return (db) => {
+    let value = made.get(db)
+    if (value === undefined) {
+      value = make(db)
+      made.set(db, value)
+    }
+    return value
+  }
 }
 
-/** Whole traces with every span, its events, links and resource; traces are returned in the order asked. */
-export async function getTraces(db: CollectorDb, traceIds: string[]): Promise<SpanRecord[][]> {
-  if (traceIds.length === 0) return []
-  const [spanRows, eventRows, linkRows] = await db.batch([
-    db.select().from(spans).where(inArray(spans.traceId, traceIds)).orderBy(asc(spans.startTime)),
-    db.select().from(spanEvents).where(inArray(spanEvents.traceId, traceIds)).orderBy(asc(spanEvents.position)),
-    db.select().from(spanLinks).where(inArray(spanLinks.traceId, traceIds)).orderBy(asc(spanLinks.position)),
-  ])
-  const resourceIds = [...new Set(spanRows.map((row) => row.resourceId))]
-  const resourceRows = resourceIds.length
-    ? await db.select().from(resources).where(inArray(resources.id, resourceIds))
-    : []
-  const resourceById = new Map<string, SpanResource>(
-    resourceRows.map((row) => [row.id, { serviceName: row.serviceName, attributes: row.attributes }]),
+/** Outlines one slice holds: a tenth of a whole span's work each (no attributes, events or links). */
+const OUTLINE_SLICE_SPANS = 2_000
+
+/** Spans one slice of `traceSlices` holds, at most: 20 to 50 ms of reading them and writing them out. */
+export const TRACE_SLICE_SPANS = 1_000
+
+/**
+ * The traces' spans with their events, links and resources, a slice at a time: traces in the order asked (one with
+ * no span yields nothing), a trace's spans in span id order (the key's), and the event loop free between two slices
+ * (`turn`), small traces sharing one. A trace of 50k spans read at once held the loop for most of a
+ * second; an answer written out slice by slice (`jsonStream`) holds it for one slice at a time.
+ */
+export async function* traceSlices(
+  db: CollectorDb,
+  traceIds: string[],
+  sliceSpans = TRACE_SLICE_SPANS,
+): AsyncGenerator<SpanRecord[]> {
+  const resourceById = new Map<string, SpanResource>()
+  const { spansAfter, eventsOf, linksOf } = sliceReads(db)
+  const slices = byTraceInSlices(traceIds, sliceSpans, (traceId, after, limit) =>
+    spansAfter.all({ traceId, after, limit }),
   )
-  const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [id, []]))
-  const bySpan = new Map<string, SpanRecord>()
-  for (const row of spanRows) {
-    const record: SpanRecord = {
-      ...row,
-      events: [],
-      links: [],
-      resource: resourceById.get(row.resourceId) ?? { serviceName: row.serviceName, attributes: [] },
-      scope: { name: row.scopeName, version: row.scopeVersion },
+  for await (const rows of slices) {
+    const range = { traceId: rows[0]!.traceId, first: rows[0]!.spanId, last: rows.at(-1)!.spanId }
+    const [eventRows, linkRows] = [await eventsOf.all(range), await linksOf.all(range)]
+    const unknown = [...new Set(rows.map((row) => row.resourceId))].filter((id) => !resourceById.has(id))
+    if (unknown.length > 0)
+      for (const row of await db.select().from(resources).where(inArray(resources.id, unknown)))
+        resourceById.set(row.id, { serviceName: row.serviceName, attributes: row.attributes })
+    const bySpan = new Map<string, SpanRecord>()
+    for (const row of rows)
+      bySpan.set(row.spanId, {
+        ...row,
+        events: [],
+        links: [],
+        resource: resourceById.get(row.resourceId) ?? { serviceName: row.serviceName, attributes: [] },
+        scope: { name: row.scopeName, version: row.scopeVersion },
+      })
+    for (const event of eventRows)
+      bySpan.get(event.spanId)?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
+    for (const link of linkRows)
+      bySpan.get(link.spanId)?.links.push({
+        traceId: link.linkedTraceId,
+        spanId: link.linkedSpanId,
+        traceState: link.traceState,
+        attributes: link.attributes,
+      })
+    yield [...bySpan.values()]
+  }
+}
+
+/**
+ * Rows of the traces read by `read` (a trace's rows after a span id, in span id order, at most `limit`), in slices
+ * of at most `sliceSpans` rows, one trace each, and a turn of the event loop (`turn`) between the reads of
+ * `sliceSpans` rows, so that small traces share one turn.
+ */
+async function* byTraceInSlices<Row extends { spanId: string }>(
+  traceIds: string[],
+  sliceSpans: number,
+  read: (traceId: string, after: string, limit: number) => Promise<Row[]>,
+): AsyncGenerator<Row[]> {
+  let sinceTurn = sliceSpans
+  for (const traceId of new Set(traceIds)) {
+    for (let after = ''; ; ) {
+      if (sinceTurn >= sliceSpans) {
+        await turn()
+        sinceTurn = 0
+      }
+      const rows = await read(traceId, after, sliceSpans - sinceTurn)
+      if (rows.length === 0) break
+      sinceTurn += rows.length
+      yield rows
+      after = rows.at(-1)!.spanId
     }
-    byTrace.get(row.traceId)?.push(record)
-    bySpan.set(`${row.traceId}/${row.spanId}`, record)
   }
-  for (const event of eventRows)
-    bySpan
-      .get(`${event.traceId}/${event.spanId}`)
-      ?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
-  for (const link of linkRows) {
-    bySpan.get(`${link.traceId}/${link.spanId}`)?.links.push({
-      traceId: link.linkedTraceId,
-      spanId: link.linkedSpanId,
-      traceState: link.traceState,
-      attributes: link.attributes,
-    })
-  }
-  return traceIds.map((id) => byTrace.get(id)!).filter((trace) => trace.length > 0)
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { BodyError, readBody } from './otlp/body.ts'
-import { MalformedPayload } from './otlp/decode-json.ts'
+import { MalformedPayload } from './otlp/json.ts'
 import { encodingOf, exportResponse, statusResponse } from './otlp/response.ts'
 import { type IngestResult, QueueFull, type SpanWriter, StorageError } from './writer.ts'
 

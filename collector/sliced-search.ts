@@ -2,6 +2,7 @@ import { and, desc, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { TraceQuery } from './query.ts'
 import { resources, spans } from './schema.ts'
 import type { CollectorDb } from './store.ts'
+import { turn } from './turn.ts'
 
 /** How long one search may take, queueing included; past it, the traces found so far are the answer. */
 export const SLICED_SEARCH_BUDGET_MS = 5_000
@@ -105,32 +106,4 @@ async function prefilter(db: CollectorDb, tags: Record<string, string>): Promise
     )
   }
   return conditions.length ? and(...conditions) : undefined
-}
-
-/**
- * Waits for a turn of the event loop of its own. Turns are handed out one per `setImmediate`, in order of asking,
- * so the slices of concurrent searches alternate and requests that arrived meanwhile are served between two slices.
- * The libSQL file client answers synchronously: a slice runs to its end once its turn has come.
- */
-function turn(): Promise<void> {
-  return new Promise((resolve) => {
-    waiting.push(resolve)
-    if (!scheduled) {
-      scheduled = true
-      setImmediate(giveTurn)
-    }
-  })
-}
-
-const waiting: (() => void)[] = []
-let scheduled = false
-
-function giveTurn(): void {
-  const next = waiting.shift()
-  if (!next) {
-    scheduled = false
-    return
-  }
-  next()
-  setImmediate(giveTurn)
 }

@@ -10,6 +10,8 @@ export const DEFAULT_LIMIT = 20
 /** Jaeger's when a search names no limit. */
 export const JAEGER_DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 1500
+/** Tags one search may name: each is a condition of the query, and SQLite refuses an expression past a depth. */
+export const MAX_TAGS = 64
 
 const DAY = 86_400_000_000
 // A parameter may repeat (`traceID`, `tag`, `tags`); Jaeger reads the first of the others, and so does this.
@@ -53,7 +55,7 @@ export function toTraceQuery(params: TraceSearchParams, now = Date.now()): Trace
   return {
     service: first(params.service) || undefined,
     operation: first(params.operation) || undefined,
-    tags: Object.assign({}, ...all(params.tags).map(parseTags), parsePairs(all(params.tag))),
+    tags: searchTags([...all(params.tags).flatMap(tagEntries), ...pairEntries(all(params.tag))], 'tags'),
     minDuration,
     maxDuration,
     start: start ?? (lookback === undefined ? undefined : Math.max(0, now * 1000 - lookback)),
@@ -111,22 +113,36 @@ export function validBool(name: string, value: string | undefined): boolean | un
 }
 
 /** `tags` is a JSON object (what Jaeger's UI and Grafana send) or space-separated `key:value` pairs. */
-function parseTags(value: string): Record<string, string> {
-  if (!value.trim()) return {}
+function tagEntries(value: string): [string, unknown][] {
+  if (!value.trim()) return []
   if (value.trim().startsWith('{')) {
     // Starting with `{`, it is a JSON object or not JSON at all.
-    const parsed = parseJson(value, 'tags') as Record<string, unknown>
-    return Object.fromEntries(Object.entries(parsed).map(([key, tagValue]) => [key, String(tagValue)]))
+    return Object.entries(parseJson(value, 'tags') as Record<string, unknown>)
   }
-  return parsePairs(value.trim().split(/\s+/))
+  return pairEntries(value.trim().split(/\s+/))
 }
 
-function parsePairs(pairs: string[]): Record<string, string> {
-  const tags: Record<string, string> = {}
-  for (const pair of pairs) {
+function pairEntries(pairs: string[]): [string, string][] {
+  return pairs.map((pair) => {
     const separator = pair.search(/[:=]/)
     if (separator <= 0) throw new AppError(400, 'invalid_request', `tags: expected key:value, got ${pair}`)
-    tags[pair.slice(0, separator)] = pair.slice(separator + 1)
+    return [pair.slice(0, separator), pair.slice(separator + 1)]
+  })
+}
+
+/**
+ * The tags of a search from its `[key, value]` entries, a later one replacing an earlier one of the same key: values
+ * are strings, numbers or booleans (compared as text), at most `MAX_TAGS` of them. Any key is a key, `__proto__`
+ * too: the tags are an object without a prototype.
+ */
+export function searchTags(entries: [string, unknown][], name: string): Record<string, string> {
+  const tags: Record<string, string> = Object.create(null)
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      throw new AppError(400, 'invalid_request', `${name}: the value of ${key} is not a string, number or boolean`)
+    tags[key] = String(value)
   }
+  if (Object.keys(tags).length > MAX_TAGS)
+    throw new AppError(400, 'invalid_request', `${name}: at most ${MAX_TAGS} tags in one search`)
   return tags
 }

@@ -2,14 +2,10 @@ import type { SpanEvent, SpanLink, SpanRecord, Tag } from './model.ts'
 import { resourceKey } from './store.ts'
 
 /**
- * Stored spans back as OTLP `TracesData` in the OTLP/JSON encoding (what api_v3 answers under `result`): ids as
+ * Stored spans back as OTLP `ResourceSpans` (of a `TracesData`) in the OTLP/JSON encoding (what api_v3 answers under `result`): ids as
  * hex, 64-bit integers (times, `intValue`) as decimal strings, enums (`kind`, `status.code`) as integers, and
  * fields at their default value left out, as proto3 JSON does.
  */
-export interface TracesData {
-  resourceSpans: ResourceSpans[]
-}
-
 export interface ResourceSpans {
   resource: { attributes: KeyValue[] }
   scopeSpans: { scope: OtlpScope; spans: OtlpSpan[] }[]
@@ -64,9 +60,19 @@ export interface OtlpLink {
   attributes?: KeyValue[]
 }
 
-/** The traces' spans grouped by resource, then scope, each trace apart (as Jaeger concatenates them). */
-export function toTracesData(traces: SpanRecord[][]): TracesData {
-  return { resourceSpans: traces.flatMap(byResource) }
+/**
+ * `{"result": TracesData}`, api_v3's answer, written a slice at a time for `jsonStream`: each slice (`traceSlices`)
+ * its spans grouped by resource, then scope. A resource may come again in a later slice, as it may in OTLP (Jaeger's
+ * own api_v3 streams its traces in chunks, each grouped apart).
+ */
+export async function* tracesDataJson(slices: AsyncIterable<SpanRecord[]>) {
+  yield '{"result":{"resourceSpans":['
+  let separator = ''
+  for await (const slice of slices) {
+    yield separator + JSON.stringify(byResource(slice)).slice(1, -1)
+    separator = ','
+  }
+  yield ']}}'
 }
 
 function byResource(trace: SpanRecord[]): ResourceSpans[] {
@@ -81,7 +87,9 @@ function byResource(trace: SpanRecord[]): ResourceSpans[] {
       resources.set(key, entry)
     }
     const scopeKey = `${record.scope.name}\n${record.scope.version}`
-    entry.scopes.set(scopeKey, [...(entry.scopes.get(scopeKey) ?? []), record])
+    const records = entry.scopes.get(scopeKey)
+    if (records) records.push(record)
+    else entry.scopes.set(scopeKey, [record])
   }
   return [...resources.values()].map(({ resource, scopes }) => ({
     resource,

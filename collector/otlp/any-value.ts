@@ -1,5 +1,5 @@
 import type { Tag } from '../model.ts'
-import { asArray, isObject } from './json.ts'
+import { asArray, isObject, MAX_VALUE_DEPTH, MalformedPayload } from './json.ts'
 
 /** OTLP `KeyValue[]` in its JSON form to Jaeger tags; entries without a string key are skipped. */
 export function toTags(list: unknown): Tag[] {
@@ -35,17 +35,18 @@ function intTag(key: string, raw: unknown): Tag {
 }
 
 /** An `AnyValue` as a plain JSON value: how arrays and kvlists are shown, since Jaeger tags have no such types. */
-function plainValue(value: unknown): unknown {
+function plainValue(value: unknown, depth = 0): unknown {
+  if (depth > MAX_VALUE_DEPTH) throw new MalformedPayload('values nested too deep')
   if (!isObject(value)) return null
   if ('stringValue' in value) return value.stringValue
   if ('boolValue' in value) return value.boolValue
   if ('intValue' in value) return Number.isSafeInteger(Number(value.intValue)) ? Number(value.intValue) : value.intValue
   if ('doubleValue' in value) return value.doubleValue
   if ('bytesValue' in value) return value.bytesValue
-  if (isObject(value.arrayValue)) return asArray(value.arrayValue.values).map(plainValue)
+  if (isObject(value.arrayValue)) return asArray(value.arrayValue.values).map((item) => plainValue(item, depth + 1))
   if (isObject(value.kvlistValue)) {
     const entries = asArray(value.kvlistValue.values).filter(isObject)
-    return Object.fromEntries(entries.map((entry) => [String(entry.key), plainValue(entry.value)]))
+    return Object.fromEntries(entries.map((entry) => [String(entry.key), plainValue(entry.value, depth + 1)]))
   }
   return null
 }

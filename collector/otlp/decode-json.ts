@@ -1,12 +1,7 @@
 import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource } from '../model.ts'
 import { toTags } from './any-value.ts'
 import { nanosToMicros, parseId } from './ids.ts'
-import { isObject, asArray as list } from './json.ts'
-
-/** The request is not an `ExportTraceServiceRequest` at all: answered 400, never retried. */
-export class MalformedPayload extends Error {
-  override readonly name = 'MalformedPayload'
-}
+import { isObject, asArray as list, MalformedPayload } from './json.ts'
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
 const count = (value: unknown): number => {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer'
 import type { DecodedBatch, SpanEvent, SpanLink, SpanRecord, SpanResource, Tag } from '../model.ts'
-import { MalformedPayload } from './decode-json.ts'
+import { MAX_VALUE_DEPTH, MalformedPayload } from './json.ts'
 
 /**
  * Reads a protobuf `ExportTraceServiceRequest` straight from the wire into span records, by the rules of the JSON
@@ -174,7 +174,7 @@ class Reader {
         this.pos = this.delimited(tag)
         return
       case GROUP_START:
-        if (depth > 32) throw new WireError('groups nested too deep')
+        if (depth > MAX_VALUE_DEPTH) throw new WireError('groups nested too deep')
         for (;;) {
           const inner = this.varint32()
           if ((inner & 7) === GROUP_END) {
@@ -473,7 +473,7 @@ function readKeyValue(reader: Reader, tag: number, into: Tag[]): void {
 }
 
 function readAnyValue(reader: Reader, tag: number, depth: number): Value {
-  if (depth > 32) throw new WireError('values nested too deep')
+  if (depth > MAX_VALUE_DEPTH) throw new WireError('values nested too deep')
   const outer = reader.enter(tag)
   let value: Value = EMPTY
   while (reader.pos < reader.end) {

@@ -1,6 +1,7 @@
 import type { DecodedBatch } from '../model.ts'
-import { decodeOtlpJson, MalformedPayload } from './decode-json.ts'
+import { decodeOtlpJson } from './decode-json.ts'
 import { decodeOtlpProtobuf } from './decode-protobuf.ts'
+import { MalformedPayload } from './json.ts'
 import type { Encoding } from './response.ts'
 
 /** A request body in either OTLP encoding; `MalformedPayload` when it is not an `ExportTraceServiceRequest`. */

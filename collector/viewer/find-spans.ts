@@ -1,5 +1,5 @@
 import type { CollectorDb } from '../store.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { jsonRows } from './sql.ts'
 
 /** Jaeger's find: whitespace-separated terms, case-insensitive; a span matches if any term is in any of its fields. */
@@ -67,7 +67,7 @@ export async function findSpans(
       [...range, ...events.args],
     )
     for (const id of [...bySpan, ...byEvent]) found.add(id)
-    await pause()
+    await turn()
   }
   return found
 }

@@ -81,7 +81,8 @@ export function toSearchParams(form: SearchForm): TraceSearchParams {
 const PAIR = /\s*([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*/y
 
 export function parseLogfmt(text: string): Record<string, string> {
-  const tags: Record<string, string> = {}
+  // No prototype: a `__proto__=x` pair is a tag like any other.
+  const tags: Record<string, string> = Object.create(null)
   PAIR.lastIndex = 0
   const input = text.trim()
   while (PAIR.lastIndex < input.length) {

@@ -1,6 +1,6 @@
 import { findDependencies } from '../dependencies.ts'
 import type { CollectorDb } from '../store.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { FAILED_SQL, failedSql, jsonRows } from './sql.ts'
 import { sliceWindow, type TimeWindow } from './window.ts'
 
@@ -62,7 +62,7 @@ export async function serviceMap(db: CollectorDb, window: TimeWindow): Promise<{
       node.errors += errors
       nodes.set(service, node)
     }
-    await pause()
+    await turn()
   }
   return {
     nodes: [...nodes.values()].sort((a, b) => a.service.localeCompare(b.service)),

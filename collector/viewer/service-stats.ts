@@ -1,6 +1,6 @@
 import { Latencies } from '../analysis/latency.ts'
 import type { CollectorDb } from '../store.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { FAILED_SQL, jsonRows } from './sql.ts'
 import { sliceWindow, type TimeWindow } from './window.ts'
 
@@ -53,7 +53,7 @@ export async function serviceStats(db: CollectorDb, window: TimeWindow, kind: Ki
       stats.total.add(duration, failed === 1)
       operation.add(duration, failed === 1)
     }
-    await pause()
+    await turn()
   }
   return [...byService.values()].sort((a, b) => a.service.localeCompare(b.service))
 }

@@ -1,7 +1,7 @@
 import { type CriticalStep, criticalPath } from '../analysis/critical-path.ts'
 import { buildTreeAsync, type TraceNode, type TraceTree } from '../analysis/tree.ts'
 import type { CollectorDb } from '../store.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { jsonRows } from './sql.ts'
 import { readOutline } from './trace-store.ts'
 
@@ -36,9 +36,9 @@ export async function layOutTrace(db: CollectorDb, traceId: string): Promise<Lai
   }
   const outline = await readOutline(db, traceId)
   if (!outline) return undefined
-  const tree = await buildTreeAsync(outline.trace, pause)
+  const tree = await buildTreeAsync(outline.trace, turn)
   const critical = new Map(criticalPath(tree).map((step) => [step.node, step]))
-  await pause()
+  await turn()
   const laidOut = { tree, critical, spanIds: outline.spanIds }
   cache.set(traceId, laidOut)
   for (const oldest of cache.keys()) if (cache.size > KEEP) cache.delete(oldest)

@@ -3,7 +3,7 @@ import { type JaegerSpan, type JaegerTrace, toJaegerTrace } from '../jaeger.ts'
 import type { SpanRecord, SpanResource } from '../model.ts'
 import { resources, spanEvents, spanLinks, spans } from '../schema.ts'
 import type { CollectorDb } from '../store.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { FAILED_SQL, jsonRows } from './sql.ts'
 
 // The trace page reads a trace in two parts, each in slices with a pause between them, so a trace of 50k spans never
@@ -72,7 +72,7 @@ export async function readOutline(db: CollectorDb, traceId: string): Promise<Tra
         warnings: null,
       })
     }
-    await pause()
+    await turn()
     if (rows.length < SLICE) break
     after = rows.at(-1)![0]
   }
@@ -127,7 +127,7 @@ export async function readSpans(db: CollectorDb, traceId: string, spanIds: strin
         traceState: link.traceState,
         attributes: link.attributes,
       })
-    await pause()
+    await turn()
   }
   const resourceIds = [...new Set(resourceIdOf.values())]
   const resourceRows = resourceIds.length

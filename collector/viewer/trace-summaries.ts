@@ -1,5 +1,5 @@
 import type { CollectorDb } from '../store.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { FAILED_SQL, jsonRows } from './sql.ts'
 
 /** What the search page shows of a trace, computed by the database: a found 50k-span trace is never loaded. */
@@ -66,7 +66,7 @@ async function summarizeTrace(db: CollectorDb, traceId: string): Promise<TraceSu
        from slice`,
       [traceId, after],
     )
-    await pause()
+    await turn()
     if (!part || part[0] === 0) break
     spans += part[0]
     start = Math.min(start, part[1])

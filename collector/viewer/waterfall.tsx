@@ -2,7 +2,7 @@ import { raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { TraceNode } from '../analysis/tree.ts'
 import { formatMicros } from '../duration.ts'
-import { pause } from './pause.ts'
+import { turn } from '../turn.ts'
 import { SpanDetails } from './span-details.tsx'
 import { durationTicks } from './ticks.ts'
 import type { TraceView } from './trace-view.ts'
@@ -52,7 +52,7 @@ export async function renderRows(view: TraceView): Promise<HtmlEscapedString> {
       (<SpanRow node={node} view={view} focusable={node.span.spanID === first} />).toString(),
     )
     html += (await Promise.all(parts)).join('')
-    await pause()
+    await turn()
   }
   return raw(html)
 }

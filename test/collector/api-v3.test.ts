@@ -251,6 +251,36 @@ describe('FindTraces', () => {
     )
     const filter = encodeURIComponent('{"op":"eq","args":[{"attr":{"key":"amount"}},{"scalar":{"value":"42"}}]}')
     expect((await error(`${lastHour()}&query.filter=${filter}`)).message).toContain('query.filter')
+    // Go takes offsets up to +24:00 (and 60 minutes), no further.
+    expect(
+      (await error('query.start_time_min=2024-03-01T00:00:00%2B99:99&query.start_time_max=2024-03-02T00:00:00Z'))
+        .message,
+    ).toBe('malformed parameter query.start_time_min: not a valid time zone offset: 2024-03-01T00:00:00+99:99')
+    const offset = await collector.app.request(
+      `/api/v3/trace-summaries?query.start_time_min=${encodeURIComponent('2024-03-01T00:00:00+24:00')}&query.start_time_max=${ago(0)}`,
+    )
+    expect(offset.status).toBe(200)
+  })
+
+  test('attributes: values that are not strings, numbers or booleans, or more than 64 of them, are a 400', async () => {
+    const error = async (attributes: string) =>
+      (await get(gatewayError, `/api/v3/traces?${lastHour()}&query.attributes=${encodeURIComponent(attributes)}`, 400))
+        .error.message
+    expect(await error(`{"a":${'['.repeat(7000)}${']'.repeat(7000)}}`)).toBe(
+      'query.attributes: the value of a is not a string, number or boolean',
+    )
+    const many = JSON.stringify(Object.fromEntries(Array.from({ length: 1100 }, (_, index) => [`k${index}`, 'v'])))
+    expect(await error(many)).toBe('query.attributes: at most 64 tags in one search')
+    // In a POST body, a value nested deeper than the stack goes is refused before anything reads it.
+    const post = await collector.app.request('/api/v3/trace-summaries', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"query":{"startTimeMin":"${ago(3_600_000)}","startTimeMax":"${ago(0)}","attributes":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`,
+    })
+    expect(post.status).toBe(400)
+    expect(((await post.json()) as { error: { message: string } }).error.message).toBe(
+      'malformed parameter query.attributes: nested too deep',
+    )
   })
 })
 

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import type { JaegerTrace } from '../../collector/jaeger.ts'
+import type { JaegerEnvelope } from '../../collector/jaeger-envelope.ts'
+import type { ResourceSpans } from '../../collector/traces-data.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { bigTrace, bigTraceSpans } from './big-trace.ts'
 import { watchEventLoop } from './event-loop.ts'
@@ -97,4 +100,29 @@ test('search, services and a span deep link work with the big trace stored', asy
   // The linked span (the last one generated) is on its page, focused, its details open.
   expect(await page.evaluate(() => document.activeElement?.getAttribute('data-span'))).toBe('e00000000000c34f')
   expect(await page.locator('#details-e00000000000c34f').isVisible()).toBe(true)
+}, 60_000)
+
+test("the whole 50k-span trace through Jaeger's APIs, as Grafana and Jaeger UI load it", async () => {
+  const fetchJson = async (path: string) => {
+    const watch = watchEventLoop()
+    const response = await fetch(`${url}${path}`)
+    expect(response.status).toBe(200)
+    const text = await response.text()
+    // How long the collector held its event loop at most meanwhile: one slice's work, not the whole trace's.
+    console.log(path, { megabytes: Math.round(text.length / 1e6), loop: watch.stop() })
+    return JSON.parse(text)
+  }
+  const v1 = (await fetchJson(`/api/traces/${BIG}`)) as JaegerEnvelope<JaegerTrace[]>
+  expect(v1.data).toHaveLength(1)
+  expect(new Set(v1.data[0]!.spans.map((span) => span.spanID)).size).toBe(SPANS)
+  expect(
+    Object.values(v1.data[0]!.processes)
+      .map((process) => process.serviceName)
+      .sort(),
+  ).toEqual(['gateway', 'inventory', 'order', 'payment', 'search', 'shipping'])
+  for (const span of v1.data[0]!.spans) expect(v1.data[0]!.processes[span.processID]).toBeDefined()
+
+  const v3 = (await fetchJson(`/api/v3/traces/${BIG}`)) as { result: { resourceSpans: ResourceSpans[] } }
+  const spans = v3.result.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans))
+  expect(new Set(spans.map((span) => span.spanId)).size).toBe(SPANS)
 }, 60_000)

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { create, fromBinary, fromJson, type JsonValue, toBinary, toJson } from '@bufbuild/protobuf'
-import { decodeOtlpJson, MalformedPayload } from '../../collector/otlp/decode-json.ts'
+import { decodeOtlpJson } from '../../collector/otlp/decode-json.ts'
 import { decodeOtlpProtobuf } from '../../collector/otlp/decode-protobuf.ts'
+import { MalformedPayload } from '../../collector/otlp/json.ts'
 import { ExportTraceServiceRequest } from '../../collector/otlp/proto-schema.ts'
 
 /** What the collector did before reading the wire itself: a message, its proto3 JSON form, then the JSON decoder. */

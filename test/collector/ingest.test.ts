@@ -6,7 +6,7 @@ import { Hono } from 'hono'
 import { FileSpanStore } from '../../collector/file-store.ts'
 import type { SpanRecord } from '../../collector/model.ts'
 import { ExportTraceServiceRequest } from '../../collector/otlp/proto-schema.ts'
-import { getTraces } from '../../collector/query.ts'
+import { traceSlices } from '../../collector/query.ts'
 import { otlpReceiver } from '../../collector/receiver.ts'
 import * as schema from '../../collector/schema.ts'
 import { spans } from '../../collector/schema.ts'
@@ -172,7 +172,7 @@ describe('any other database: written through the app’s client', () => {
       })
       expect(response.status).toBe(200)
       expect((await db.select({ n: count() }).from(spans))[0]!.n).toBe(22)
-      const [trace] = await getTraces(db, [hex(30_011, 32)])
+      const [trace] = await Array.fromAsync(traceSlices(db, [hex(30_011, 32)]))
       expect(trace).toHaveLength(5)
       expect(trace![0]!.resource.serviceName).toBe('bulk')
       expect((await postOtlp(app, '[1]')).status).toBe(400)

@@ -243,6 +243,35 @@ describe("errors in Jaeger's envelope, with Jaeger's status codes", () => {
     )
   })
 
+  test('tags: a value that is not a string, number or boolean, or more than 64 tags, is a 400 (not a 500)', async () => {
+    // 7,000 arrays deep: turning it into text overflowed the stack.
+    const deep = encodeURIComponent(`{"a":${'['.repeat(7000)}${']'.repeat(7000)}}`)
+    expect(await get(`/api/traces?tags=${deep}`, 400)).toEqual(
+      jaegerError(400, 'tags: the value of a is not a string, number or boolean'),
+    )
+    expect(await get(`/api/traces?tags=${encodeURIComponent('{"a":null}')}`, 400)).toEqual(
+      jaegerError(400, 'tags: the value of a is not a string, number or boolean'),
+    )
+    // 1,100 tags made an SQL expression deeper than SQLite takes.
+    const pairs = (count: number) => Array.from({ length: count }, (_, index) => `k${index}:v`).join(' ')
+    expect(await get(`/api/traces?tags=${encodeURIComponent(pairs(1100))}`, 400)).toEqual(
+      jaegerError(400, 'tags: at most 64 tags in one search'),
+    )
+    expect(await get(`/api/traces?tags=${encodeURIComponent(pairs(64))}`)).toMatchObject({ data: [] })
+    expect((await collector.app.request(`/?tags=${encodeURIComponent(pairs(65).replaceAll(':', '='))}`)).status).toBe(
+      400,
+    )
+  })
+
+  test('a tag named __proto__ is a tag like any other: it narrows the search, never widens it', async () => {
+    expect(await search(`service=gateway&tags=${encodeURIComponent('{"__proto__":"no-such-value"}')}`)).toEqual([])
+    expect(await search('service=gateway&tags=__proto__:no-such-value')).toEqual([])
+    expect(await search('service=gateway&tag=__proto__:no-such-value')).toEqual([])
+    const viewer = await (await collector.app.request('/?service=gateway&tags=__proto__%3Dno-such-value')).text()
+    expect(viewer).not.toContain(PAID_TRACE)
+    expect(await (await collector.app.request('/?service=gateway')).text()).toContain(PAID_TRACE)
+  })
+
   test('an unknown path under /api is a 404 in the envelope too', async () => {
     expect(await get('/api/nothing', 404)).toEqual(jaegerError(404, 'no route for GET /api/nothing'))
     const post = await collector.app.request('/api/traces', { method: 'POST' })

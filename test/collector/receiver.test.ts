@@ -3,7 +3,7 @@ import { fromBinary } from '@bufbuild/protobuf'
 import { tagValue as tag } from '../../collector/analysis/tree.ts'
 import type { JaegerTrace } from '../../collector/jaeger.ts'
 import { ExportTraceServiceResponse, RpcStatus } from '../../collector/otlp/proto-schema.ts'
-import { postOtlp, testCollector } from './helpers.ts'
+import { nowNanos, postOtlp, testCollector } from './helpers.ts'
 import { CHILD_ID, handWrittenRequest, LINKED_SPAN, LINKED_TRACE, ORPHAN_ID, ROOT_ID, TRACE_ID } from './payloads.ts'
 
 let collector: Awaited<ReturnType<typeof testCollector>>
@@ -155,6 +155,41 @@ describe('malformed input', () => {
     expect(response.status).toBe(400)
     expect(response.headers.get('content-type')).toContain('application/json')
     expect(((await response.json()) as { code: number }).code).toBe(3)
+  })
+
+  test('an attribute nested deeper than 32 values is a 400 that stores nothing; 32 deep is kept', async () => {
+    const traceId = 'd1'.repeat(16)
+    const start = nowNanos()
+    // Written as text: JSON.stringify itself runs out of stack on a value this deep.
+    const nested = (depth: number) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId: 'e1'.repeat(8),
+                    name: 'deep',
+                    startTimeUnixNano: String(start),
+                    endTimeUnixNano: String(start + 1_000_000n),
+                    attributes: [{ key: 'deep', value: 'VALUE' }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }).replace('"VALUE"', `${'{"arrayValue":{"values":['.repeat(depth)}{"intValue":"1"}${']}}'.repeat(depth)}`)
+    // Without a limit, 20,000 levels overflowed the stack of the code that walks a value: a 500.
+    const tooDeep = await postOtlp(collector.app, nested(33))
+    expect(tooDeep.status).toBe(400)
+    expect(((await tooDeep.json()) as { message: string }).message).toContain('nested too deep')
+    expect((await collector.app.request(`/api/traces/${traceId}`)).status).toBe(404)
+    expect((await postOtlp(collector.app, nested(32))).status).toBe(200)
+    const [span] = (await readTrace(traceId)).spans
+    expect(tag(span!.tags, 'deep')).toBe(`${'['.repeat(32)}1${']'.repeat(32)}`)
   })
 
   test('garbage protobuf is a 400 with a protobuf Status', async () => {
