@@ -15,10 +15,14 @@ export const orders = sqliteTable(
      * of a new one. Keys are the user's own: another user's key never reaches this order.
      */
     idempotencyKey: text('idempotency_key'),
-    /** Why a cancelled order failed, so a replay of its request gets the first answer. */
+    /**
+     * Why a cancelled order failed, the error's status, code, message and details: a replay of its request gets the
+     * first answer.
+     */
     failureStatus: integer('failure_status'),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
+    failureDetails: text('failure_details', { mode: 'json' }).$type<Record<string, unknown>>(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },

@@ -86,6 +86,7 @@ export class OrderStore {
       failureStatus: fields.failure?.status ?? null,
       failureCode: fields.failure?.code ?? null,
       failureMessage: fields.failure?.message ?? null,
+      failureDetails: fields.failure?.details ? JSON.stringify(fields.failure.details) : null,
     }
     const { statusChange } = this.statements
     const [changed] = notify
@@ -142,6 +143,7 @@ export class OrderStore {
             row.failureStatus as AppError['status'],
             row.failureCode as AppError['code'],
             row.failureMessage ?? '',
+            row.failureDetails ?? undefined,
           )
         : undefined,
     }
@@ -183,6 +185,7 @@ function preparedStatements(db: OrderDb) {
         failureStatus: sql`coalesce(${param('failureStatus')}, ${orders.failureStatus})`,
         failureCode: sql`coalesce(${param('failureCode')}, ${orders.failureCode})`,
         failureMessage: sql`coalesce(${param('failureMessage')}, ${orders.failureMessage})`,
+        failureDetails: sql`coalesce(${param('failureDetails')}, ${orders.failureDetails})`,
       })
       .where(and(eq(orders.id, param('id')), eq(orders.status, param('from'))))
       .prepare(),

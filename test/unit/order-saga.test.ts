@@ -1,7 +1,18 @@
 import { describe, expect, test } from 'bun:test'
-import { inProcessShop } from '../support/in-process.ts'
+import { type InProcessShop, inProcessShop } from '../support/in-process.ts'
 
 const mouse = { id: 'sku-mouse', quantity: 2 }
+
+/** The details of the error that cancelled the order, as stored with it. */
+async function failureDetails(shop: InProcessShop, orderId: unknown) {
+  const [row] = (
+    await shop.databases.order.execute({
+      sql: 'select failure_details from orders where id = ?',
+      args: [String(orderId)],
+    })
+  ).rows
+  return JSON.parse(String(row!.failure_details))
+}
 
 describe('order saga', () => {
   test('a placed order is paid, its stock sold and its payment stored', async () => {
@@ -94,12 +105,34 @@ describe('order saga', () => {
         },
       },
     })
-    const response = await shop.placeOrder({ userId: 'u-5', items: [{ id: 'sku-dock', quantity: 1 }] })
+    const key = { 'Idempotency-Key': 'k-race' }
+    const body = { userId: 'u-5', items: [{ id: 'sku-dock', quantity: 1 }] }
+    const response = await shop.placeOrder(body, key)
     expect(response.status).toBe(409)
-    expect((await response.json()).error.details.unavailableItems).toEqual(['sku-dock'])
+    const [order] = (await shop.databases.order.execute("select id from orders where user_id = 'u-5'")).rows
+    const first = await response.json()
+    expect(first.error).toEqual({
+      code: 'insufficient_inventory',
+      message: 'not enough stock for some items',
+      details: { unavailableItems: ['sku-dock'] },
+    })
     expect(await shop.stock('sku-dock')).toBe(0)
     expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
     expect(await shop.count('order', "select * from orders where user_id = 'u-5' and status = 'cancelled'")).toBe(1)
+
+    // The key stays with the cancelled order: the same request gets the first answer, other items are refused.
+    const again = await shop.placeOrder(body, key)
+    expect(again.status).toBe(409)
+    expect((await again.json()).error).toEqual(first.error)
+    const other = await shop.placeOrder({ ...body, items: [mouse] }, key)
+    expect(other.status).toBe(422)
+    expect((await other.json()).error).toMatchObject({
+      code: 'idempotency_key_reused',
+      details: { orderId: order!.id },
+    })
+    expect(await shop.count('order', 'select * from orders')).toBe(1)
+    // What the replays answer from: the first answer's details, kept with the order.
+    expect(await failureDetails(shop, order!.id)).toEqual({ unavailableItems: ['sku-dock'] })
   })
 
   test('insufficient stock is a 409 that writes nothing', async () => {
@@ -151,15 +184,27 @@ describe('order saga', () => {
     expect(await shop.count('payment', 'select * from payments')).toBe(1)
   })
 
-  test('a replayed request of a declined order is declined again without a new charge', async () => {
+  test('a replayed request of a declined order gets the first answer, details and all, without a new charge', async () => {
     const shop = await inProcessShop()
-    const headers = { baggage: 'fault.payment=decline' }
-    const body = { userId: 'u-9', items: [mouse], requestId: 'r-1' }
-    expect((await shop.placeOrder(body, headers)).status).toBe(402)
-    const again = await shop.placeOrder(body)
+    const body = { userId: 'u-9', items: [mouse] }
+    const key = { 'Idempotency-Key': 'ik-D' }
+    const declined = await shop.placeOrder(body, { ...key, baggage: 'fault.payment=decline' })
+    expect(declined.status).toBe(402)
+    const [order] = (await shop.databases.order.execute('select id from orders')).rows
+    const [payment] = (await shop.databases.payment.execute('select id from payments')).rows
+    const first = await declined.json()
+    expect(first.error).toEqual({
+      code: 'payment_declined',
+      message: 'the payment was declined',
+      details: { paymentId: payment!.id },
+    })
+
+    const again = await shop.placeOrder(body, key)
     expect(again.status).toBe(402)
+    expect((await again.json()).error).toEqual(first.error)
     expect(await shop.count('order', 'select * from orders')).toBe(1)
     expect(await shop.count('payment', 'select * from payments')).toBe(1)
+    expect(await failureDetails(shop, order!.id)).toEqual({ paymentId: payment!.id })
   })
 
   test('an unknown order is a 404 order_not_found', async () => {
