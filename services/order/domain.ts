@@ -82,9 +82,9 @@ export class Orders {
     const { order, failure } = await this.deps.saga.resume(progress)
     span.setAttribute('order.status', order.status)
     if (order.status === 'paid') return orderDocument(order)
-    if (order.status === 'cancelled') throw order.failure ?? toAppError(failure)
+    if (order.status === 'cancelled') throw failureOf(order, order.failure ?? toAppError(failure))
     // A service did not answer while the order was being settled: recovery finishes it; the answer says why.
-    throw failure
+    throw failureOf(order, failure)
   }
 
   /**
@@ -165,9 +165,21 @@ export class Orders {
         orderId: order.id,
       })
     }
-    if (order.status === 'cancelled') throw order.failure ?? new AppError(503, 'upstream_unavailable', 'cancelled')
+    if (order.status === 'cancelled') {
+      throw failureOf(order, order.failure ?? new AppError(503, 'upstream_unavailable', 'cancelled'))
+    }
     return orderDocument(order)
   }
+}
+
+/**
+ * The error answering for a recorded order that is not paid, naming it (`details.orderId`): the key stays with that
+ * order, where an error without it stored nothing. An error the service did not mean is left as it is, to be logged
+ * with its stack; it names nothing to the caller anyway (the gateway answers 503 for it).
+ */
+function failureOf(order: StoredOrder, error: unknown): unknown {
+  if (!(error instanceof AppError)) return error
+  return new AppError(error.status, error.code, error.message, { ...error.details, orderId: order.id })
 }
 
 const isFinal = (order: StoredOrder) => order.status === 'paid' || order.status === 'cancelled'

@@ -62,7 +62,12 @@ describe('order saga', () => {
     const before = await shop.stock('sku-mouse')
     const response = await shop.placeOrder({ userId: 'u-3', items: [mouse] }, { baggage: 'fault.payment=timeout' })
     expect(response.status).toBe(504)
-    expect((await response.json()).error.code).toBe('payment_timeout')
+    const [order] = (await shop.databases.order.execute("select id from orders where user_id = 'u-3'")).rows
+    const [payment] = (await shop.databases.payment.execute('select id from payments')).rows
+    expect((await response.json()).error).toMatchObject({
+      code: 'payment_timeout',
+      details: { paymentId: payment!.id, orderId: order!.id },
+    })
     expect(await shop.stock('sku-mouse')).toBe(before)
     expect(await shop.count('order', "select * from orders where user_id = 'u-3' and status = 'cancelled'")).toBe(1)
     // The order voided the payment before it gave up: no late answer of the provider can charge it any more.
@@ -83,9 +88,14 @@ describe('order saga', () => {
     const before = await shop.stock('sku-mouse')
     const response = await shop.placeOrder({ userId: 'u-4', items: [mouse] })
     expect(response.status).toBe(503)
-    expect((await response.json()).error.code).toBe('upstream_unavailable')
+    const [order] = (await shop.databases.order.execute("select id, status from orders where user_id = 'u-4'")).rows
+    // The order is recorded, so the answer names it: the key is taken.
+    expect((await response.json()).error).toMatchObject({
+      code: 'upstream_unavailable',
+      details: { orderId: order!.id },
+    })
     // The charge may have gone through: without the payment service to void it, the order is not cancelled yet.
-    expect(await shop.count('order', "select * from orders where user_id = 'u-4' and status = 'reserved'")).toBe(1)
+    expect(order!.status).toBe('reserved')
 
     paymentDown = false
     await shop.runTask('order recovery')
@@ -110,11 +120,12 @@ describe('order saga', () => {
     const response = await shop.placeOrder(body, key)
     expect(response.status).toBe(409)
     const [order] = (await shop.databases.order.execute("select id from orders where user_id = 'u-5'")).rows
+    // The order was recorded: the answer names it, unlike a refusal of the stock check, which stores nothing.
     const first = await response.json()
     expect(first.error).toEqual({
       code: 'insufficient_inventory',
       message: 'not enough stock for some items',
-      details: { unavailableItems: ['sku-dock'] },
+      details: { unavailableItems: ['sku-dock'], orderId: order!.id },
     })
     expect(await shop.stock('sku-dock')).toBe(0)
     expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
@@ -135,18 +146,26 @@ describe('order saga', () => {
     expect(await failureDetails(shop, order!.id)).toEqual({ unavailableItems: ['sku-dock'] })
   })
 
-  test('insufficient stock is a 409 that writes nothing', async () => {
+  test('insufficient stock is a 409 that writes nothing and names no order: its key is free', async () => {
     const shop = await inProcessShop()
-    const response = await shop.placeOrder({ userId: 'u-6', items: [{ id: 'sku-dock', quantity: 11 }, mouse] })
+    const key = { 'Idempotency-Key': 'k-short' }
+    const response = await shop.placeOrder({ userId: 'u-6', items: [{ id: 'sku-dock', quantity: 11 }, mouse] }, key)
     expect(response.status).toBe(409)
     const body = await response.json()
-    expect(body).toMatchObject({
-      error: { code: 'insufficient_inventory', details: { unavailableItems: ['sku-dock'] } },
+    expect(body.error).toEqual({
+      code: 'insufficient_inventory',
+      message: 'not enough stock for some items',
+      details: { unavailableItems: ['sku-dock'] },
     })
     expect(body.traceId).toBe(response.headers.get('x-trace-id'))
     expect(await shop.count('order', 'select * from orders')).toBe(0)
     expect(await shop.count('inventory', 'select * from reservations')).toBe(0)
     expect(await shop.count('payment', 'select * from payments')).toBe(0)
+
+    // Sent again with what there is, it is a new attempt.
+    const fewer = await shop.placeOrder({ userId: 'u-6', items: [mouse] }, key)
+    expect(fewer.status).toBe(201)
+    expect(await shop.count('order', "select * from orders where idempotency_key = 'k-short'")).toBe(1)
   })
 
   test('an unknown item is a 404 unknown_item', async () => {
@@ -196,7 +215,7 @@ describe('order saga', () => {
     expect(first.error).toEqual({
       code: 'payment_declined',
       message: 'the payment was declined',
-      details: { paymentId: payment!.id },
+      details: { paymentId: payment!.id, orderId: order!.id },
     })
 
     const again = await shop.placeOrder(body, key)
