@@ -55,10 +55,13 @@ export const idempotencyHeader = z.object({ 'idempotency-key': z.optional(identi
 
 const orderId = z.uuid()
 
-/** Order ids are UUIDs: anything else names no order (`404 order_not_found`), and never reaches another URL. */
+/**
+ * Order ids are UUIDs: anything else names no order (`404 order_not_found`), and never reaches another URL. Answered
+ * in lowercase, as ids are stored: a UUID in capitals is the same id.
+ */
 export function orderIdFrom(value: string): string {
   if (!orderId.safeParse(value).success) throw new AppError(404, 'order_not_found', 'no such order')
-  return value
+  return value.toLowerCase()
 }
 
 /** The most orders one batch may hold; the gateway refuses a bigger batch, and lines past it are not processed. */

@@ -226,6 +226,15 @@ describe('order saga', () => {
     expect(await failureDetails(shop, order!.id)).toEqual({ paymentId: payment!.id })
   })
 
+  test('an order id in capitals finds the order', async () => {
+    const shop = await inProcessShop()
+    const order = await (await shop.placeOrder({ userId: 'u-14', items: [mouse] })).json()
+    expect(await shop.count('order', 'select * from orders where id = ?', [order.id.toLowerCase()])).toBe(1)
+    const response = await shop.request(`/api/orders/${order.id.toUpperCase()}`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual(order)
+  })
+
   test('an unknown order is a 404 order_not_found', async () => {
     const shop = await inProcessShop()
     const response = await shop.request('/api/orders/nope')
