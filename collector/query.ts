@@ -188,26 +188,39 @@ export async function* traceSlices(
     if (unknown.length > 0)
       for (const row of await db.select().from(resources).where(inArray(resources.id, unknown)))
         resourceById.set(row.id, { serviceName: row.serviceName, attributes: row.attributes })
-    const bySpan = new Map<string, SpanRecord>()
-    for (const row of rows)
-      bySpan.set(row.spanId, {
-        ...row,
-        events: [],
-        links: [],
-        resource: resourceById.get(row.resourceId) ?? { serviceName: row.serviceName, attributes: [] },
-        scope: { name: row.scopeName, version: row.scopeVersion },
-      })
-    for (const event of eventRows)
-      bySpan.get(event.spanId)?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
-    for (const link of linkRows)
-      bySpan.get(link.spanId)?.links.push({
-        traceId: link.linkedTraceId,
-        spanId: link.linkedSpanId,
-        traceState: link.traceState,
-        attributes: link.attributes,
-      })
-    yield [...bySpan.values()]
+    yield toSpanRecords(rows, eventRows, linkRows, (row) => resourceById.get(row.resourceId))
   }
+}
+
+/**
+ * Rows of spans, and the rows of their events and links, as `SpanRecord`s in the order of `rows`; a span's resource is
+ * `resourceOf(row)`, or one holding only its service name.
+ */
+export function toSpanRecords(
+  rows: (typeof spans.$inferSelect)[],
+  eventRows: (typeof spanEvents.$inferSelect)[],
+  linkRows: (typeof spanLinks.$inferSelect)[],
+  resourceOf: (row: typeof spans.$inferSelect) => SpanResource | undefined,
+): SpanRecord[] {
+  const bySpan = new Map<string, SpanRecord>()
+  for (const row of rows)
+    bySpan.set(row.spanId, {
+      ...row,
+      events: [],
+      links: [],
+      resource: resourceOf(row) ?? { serviceName: row.serviceName, attributes: [] },
+      scope: { name: row.scopeName, version: row.scopeVersion },
+    })
+  for (const event of eventRows)
+    bySpan.get(event.spanId)?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
+  for (const link of linkRows)
+    bySpan.get(link.spanId)?.links.push({
+      traceId: link.linkedTraceId,
+      spanId: link.linkedSpanId,
+      traceState: link.traceState,
+      attributes: link.attributes,
+    })
+  return [...bySpan.values()]
 }
 
 /**

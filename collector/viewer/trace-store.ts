@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import { type JaegerSpan, type JaegerTrace, toJaegerTrace } from '../jaeger.ts'
 import type { SpanRecord, SpanResource } from '../model.ts'
+import { toSpanRecords } from '../query.ts'
 import { resources, spanEvents, spanLinks, spans } from '../schema.ts'
 import type { CollectorDb } from '../store.ts'
 import { turn } from '../turn.ts'
@@ -87,7 +88,6 @@ export async function readOutline(db: CollectorDb, traceId: string): Promise<Tra
 export async function readSpans(db: CollectorDb, traceId: string, spanIds: string[]): Promise<JaegerTrace> {
   const records: SpanRecord[] = []
   const resourceIdOf = new Map<SpanRecord, string>()
-  const bySpan = new Map<string, SpanRecord>()
   for (let from = 0; from < spanIds.length; from += 250) {
     const chunk = spanIds.slice(from, from + 250)
     const [spanRows, eventRows, linkRows] = await db.batch([
@@ -106,27 +106,11 @@ export async function readSpans(db: CollectorDb, traceId: string, spanIds: strin
         .where(and(eq(spanLinks.traceId, traceId), inArray(spanLinks.spanId, chunk)))
         .orderBy(asc(spanLinks.spanId), asc(spanLinks.position)),
     ])
-    for (const row of spanRows) {
-      const record: SpanRecord = {
-        ...row,
-        events: [],
-        links: [],
-        resource: { serviceName: row.serviceName, attributes: [] },
-        scope: { name: row.scopeName, version: row.scopeVersion },
-      }
-      resourceIdOf.set(record, row.resourceId)
+    // The resources are read once for the whole page, below.
+    toSpanRecords(spanRows, eventRows, linkRows, () => undefined).forEach((record, index) => {
+      resourceIdOf.set(record, spanRows[index]!.resourceId)
       records.push(record)
-      bySpan.set(row.spanId, record)
-    }
-    for (const event of eventRows)
-      bySpan.get(event.spanId)?.events.push({ time: event.time, name: event.name, attributes: event.attributes })
-    for (const link of linkRows)
-      bySpan.get(link.spanId)?.links.push({
-        traceId: link.linkedTraceId,
-        spanId: link.linkedSpanId,
-        traceState: link.traceState,
-        attributes: link.attributes,
-      })
+    })
     await turn()
   }
   const resourceIds = [...new Set(resourceIdOf.values())]
