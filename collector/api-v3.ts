@@ -1,12 +1,13 @@
 import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { AppError } from '../shared/errors.ts'
 import { bodyText, parseJson } from '../shared/validation.ts'
 import { microsOf, named, type Params, rfc3339Nanos, toV3TraceQuery } from './api-v3-query.ts'
 import { findDependencies } from './dependencies.ts'
 import { grpcGatewayErrorHandler } from './grpc-gateway-error.ts'
 import { SPAN_KINDS } from './jaeger.ts'
-import { jsonStream, nonEmpty } from './json-stream.ts'
-import { findTraceIds, getSpanOutlines, listOperations, listServices, traceSlices } from './query.ts'
+import { jsonStream, started } from './json-stream.ts'
+import { findTraceIds, listOperations, listServices, traceOutlines, traceSlices } from './query.ts'
 import type { CollectorDb } from './store.ts'
 import { parseTraceId } from './trace-id.ts'
 import { validBool } from './trace-query.ts'
@@ -22,15 +23,27 @@ import { tracesDataJson } from './traces-data.ts'
 export function apiV3(db: CollectorDb) {
   const app = new Hono()
   app.onError(grpcGatewayErrorHandler)
+  // A FindTracesRequest is a few hundred bytes: a bigger body is refused before it is read and parsed whole.
+  app.use(
+    bodyLimit({
+      maxSize: MAX_QUERY_BODY_BYTES,
+      onError: () => {
+        throw new AppError(400, 'invalid_request', `the body is over ${MAX_QUERY_BODY_BYTES / 1024} KiB`)
+      },
+    }),
+  )
   const findTraces = async (params: Params) => {
-    const slices = await nonEmpty(traceSlices(db, await findTraceIds(db, toV3TraceQuery(params))))
+    const slices = await started(traceSlices(db, await findTraceIds(db, toV3TraceQuery(params))))
     // Jaeger answers an empty search as it answers an unknown trace.
     if (!slices) throw new AppError(404, 'not_found', 'No traces found')
     return jsonStream(tracesDataJson(slices))
   }
   const findSummaries = async (params: Params) => {
-    const traces = await getSpanOutlines(db, await findTraceIds(db, toV3TraceQuery(params)))
-    return { summaries: traces.map(summarizeTrace) }
+    const summaries = []
+    // Each trace summarized as soon as its spans are read: only one trace's outlines are held at a time.
+    for await (const trace of traceOutlines(db, await findTraceIds(db, toV3TraceQuery(params))))
+      summaries.push(summarizeTrace(trace))
+    return { summaries }
   }
   return app
     .get('/services', async (c) => c.json({ services: await listServices(db) }))
@@ -57,7 +70,7 @@ export function apiV3(db: CollectorDb) {
       }
       const rawTraces = named(params, 'rawTraces')
       validBool(rawTraces.name, rawTraces.value)
-      const slices = await nonEmpty(traceSlices(db, [traceId]))
+      const slices = await started(traceSlices(db, [traceId]))
       if (!slices) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
       return jsonStream(tracesDataJson(slices))
     })
@@ -105,6 +118,8 @@ async function bodyParams(c: Context): Promise<Params> {
     return JSON.stringify(value)
   }
 }
+
+const MAX_QUERY_BODY_BYTES = 64 * 1024
 
 /** How deep a query field's value may nest: `attributes` is one level, a structured filter a few. */
 const MAX_BODY_DEPTH = 32

@@ -5,7 +5,7 @@ import { apiV3 } from './api-v3.ts'
 import { findDependencies } from './dependencies.ts'
 import { SPAN_KINDS } from './jaeger.ts'
 import { jaegerEnvelope, jaegerErrorHandler, jaegerTracesJson } from './jaeger-envelope.ts'
-import { jsonStream, nonEmpty } from './json-stream.ts'
+import { jsonStream, started } from './json-stream.ts'
 import { findTraceIds, listOperations, listServices, traceSlices } from './query.ts'
 import type { CollectorDb } from './store.ts'
 import { parseTraceId } from './trace-id.ts'
@@ -44,8 +44,10 @@ export function queryApi(db: CollectorDb) {
       // Every parameter is checked, as in Jaeger, even when `traceID` makes the others moot.
       const query = toTraceQuery(params)
       const traceIds = traceIdsOf(params)
-      if (traceIds.length === 0) return jsonStream(jaegerTracesJson(traceSlices(db, await findTraceIds(db, query))))
-      return jsonStream(jaegerTracesJson(traceSlices(db, traceIds), traceIds))
+      // The first slice is read before the answer begins: a database that fails is still a 500 in the envelope.
+      const asked = traceIds.length > 0 ? traceIds : await findTraceIds(db, query)
+      const slices = (await started(traceSlices(db, asked))) ?? []
+      return jsonStream(jaegerTracesJson(slices, traceIds))
     })
     .get('/traces/:traceId', async (c) => {
       const raw = c.req.param('traceId')
@@ -55,7 +57,7 @@ export function queryApi(db: CollectorDb) {
       nonNegativeInteger('start', c.req.query('start'))
       nonNegativeInteger('end', c.req.query('end'))
       validBool('raw', c.req.query('raw'))
-      const slices = await nonEmpty(traceSlices(db, [traceId]))
+      const slices = await started(traceSlices(db, [traceId]))
       if (!slices) throw new AppError(404, 'not_found', `trace ${traceId} not found`)
       return jsonStream(jaegerTracesJson(slices))
     })

@@ -29,7 +29,10 @@ export function jaegerEnvelope<T>(data: T, { total = 0, errors = [] as JaegerErr
  * with its spans, then its processes. With `asked`, each of those ids that had no span is an error entry at the end,
  * as Jaeger answers a search by several `traceID`.
  */
-export async function* jaegerTracesJson(slices: AsyncIterable<SpanRecord[]>, asked: string[] = []) {
+export async function* jaegerTracesJson(
+  slices: AsyncIterable<SpanRecord[]> | Iterable<SpanRecord[]>,
+  asked: string[] = [],
+) {
   yield '{"data":['
   let trace: { traceID: string; processes: JaegerProcesses } | undefined
   const found = new Set<string>()

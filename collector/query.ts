@@ -85,21 +85,22 @@ export interface SpanOutline {
 }
 
 /**
- * The outlines of the traces' spans, grouped by trace in the order asked (traces with no span left out), each trace's
- * in span id order: read as `traceSlices` reads spans, a slice at a time with the event loop free between.
+ * The outlines of the traces' spans, a trace at a time in the order asked (traces with no span left out), each
+ * trace's in span id order: read as `traceSlices` reads spans, in slices with the event loop free between.
  */
-export async function getSpanOutlines(db: CollectorDb, traceIds: string[]): Promise<SpanOutline[][]> {
-  const traces: SpanOutline[][] = []
+export async function* traceOutlines(db: CollectorDb, traceIds: string[]): AsyncGenerator<SpanOutline[]> {
   const read = outlinesAfter(db)
-  const slices = byTraceInSlices(traceIds, OUTLINE_SLICE_SPANS, (traceId, after, limit) =>
+  let trace: SpanOutline[] = []
+  for await (const slice of byTraceInSlices(traceIds, OUTLINE_SLICE_SPANS, (traceId, after, limit) =>
     read.all({ traceId, after, limit }),
-  )
-  for await (const slice of slices) {
-    const last = traces.at(-1)
-    if (last && last[0]!.traceId === slice[0]!.traceId) last.push(...slice)
-    else traces.push(slice)
+  )) {
+    if (trace.length > 0 && trace[0]!.traceId !== slice[0]!.traceId) {
+      yield trace
+      trace = []
+    }
+    trace.push(...slice)
   }
-  return traces
+  if (trace.length > 0) yield trace
 }
 
 /** A trace's spans after a span id, and the events and links of the spans in a range of ids: built once a database. */
@@ -118,8 +119,19 @@ const sliceReads = onePerDatabase((db) => {
       .orderBy(asc(spans.spanId))
       .limit(sql.placeholder('limit'))
       .prepare(),
-    eventsOf: db.select().from(spanEvents).where(inRange(spanEvents)).orderBy(asc(spanEvents.position)).prepare(),
-    linksOf: db.select().from(spanLinks).where(inRange(spanLinks)).orderBy(asc(spanLinks.position)).prepare(),
+    // In the key's order (trace, span, position): no sort.
+    eventsOf: db
+      .select()
+      .from(spanEvents)
+      .where(inRange(spanEvents))
+      .orderBy(asc(spanEvents.spanId), asc(spanEvents.position))
+      .prepare(),
+    linksOf: db
+      .select()
+      .from(spanLinks)
+      .where(inRange(spanLinks))
+      .orderBy(asc(spanLinks.spanId), asc(spanLinks.position))
+      .prepare(),
   }
 })
 
@@ -162,34 +174,33 @@ function onePerDatabase<T>(make: (db: CollectorDb) => T): (db: CollectorDb) => T
 /** Outlines one slice holds: a tenth of a whole span's work each (no attributes, events or links). */
 const OUTLINE_SLICE_SPANS = 2_000
 
-/** Spans one slice of `traceSlices` holds, at most: 20 to 50 ms of reading them and writing them out. */
+/** Spans one slice of `traceSlices` holds at most; fewer when spans are big (`byTraceInSlices`). */
 export const TRACE_SLICE_SPANS = 1_000
 
 /**
  * The traces' spans with their events, links and resources, a slice at a time: traces in the order asked (one with
- * no span yields nothing), a trace's spans in span id order (the key's), and the event loop free between two slices
- * (`turn`), small traces sharing one. A trace of 50k spans read at once held the loop for most of a
- * second; an answer written out slice by slice (`jsonStream`) holds it for one slice at a time.
+ * no span yields nothing), a trace's spans in span id order (the key's), and the event loop free between two slices,
+ * small traces sharing one. A trace of 50k spans read at once held the loop for most of a second; an answer written
+ * out slice by slice (`jsonStream`) holds it for one slice at a time.
  */
-export async function* traceSlices(
+export function traceSlices(
   db: CollectorDb,
   traceIds: string[],
   sliceSpans = TRACE_SLICE_SPANS,
 ): AsyncGenerator<SpanRecord[]> {
   const resourceById = new Map<string, SpanResource>()
   const { spansAfter, eventsOf, linksOf } = sliceReads(db)
-  const slices = byTraceInSlices(traceIds, sliceSpans, (traceId, after, limit) =>
-    spansAfter.all({ traceId, after, limit }),
-  )
-  for await (const rows of slices) {
-    const range = { traceId: rows[0]!.traceId, first: rows[0]!.spanId, last: rows.at(-1)!.spanId }
+  return byTraceInSlices(traceIds, sliceSpans, async (traceId, after, limit) => {
+    const rows = await spansAfter.all({ traceId, after, limit })
+    if (rows.length === 0) return []
+    const range = { traceId, first: rows[0]!.spanId, last: rows.at(-1)!.spanId }
     const [eventRows, linkRows] = [await eventsOf.all(range), await linksOf.all(range)]
     const unknown = [...new Set(rows.map((row) => row.resourceId))].filter((id) => !resourceById.has(id))
     if (unknown.length > 0)
       for (const row of await db.select().from(resources).where(inArray(resources.id, unknown)))
         resourceById.set(row.id, { serviceName: row.serviceName, attributes: row.attributes })
-    yield toSpanRecords(rows, eventRows, linkRows, (row) => resourceById.get(row.resourceId))
-  }
+    return toSpanRecords(rows, eventRows, linkRows, (row) => resourceById.get(row.resourceId))
+  })
 }
 
 /**
@@ -223,27 +234,43 @@ export function toSpanRecords(
   return [...bySpan.values()]
 }
 
+/** Milliseconds of reading a turn of the event loop takes, about; what the answer makes of the rows comes on top. */
+const READ_TARGET_MS = 10
+/** The fewest spans a slice asks for, however big they are. */
+const MIN_SLICE_SPANS = 10
+
 /**
- * Rows of the traces read by `read` (a trace's rows after a span id, in span id order, at most `limit`), in slices
- * of at most `sliceSpans` rows, one trace each, and a turn of the event loop (`turn`) between the reads of
- * `sliceSpans` rows, so that small traces share one turn.
+ * The rows `read` gives for the traces (a trace's rows after a span id, in span id order, at most `limit`), a slice of
+ * one trace at a time, with a turn of the event loop (`turn`) whenever the reads since the last one reach `maxRows`
+ * rows or `READ_TARGET_MS`: small traces share a turn, and the next turn asks for as many rows as the last turn's
+ * pace fits in the target, so big rows (attributes of many kilobytes, hundreds of events) make smaller slices.
  */
 async function* byTraceInSlices<Row extends { spanId: string }>(
   traceIds: string[],
-  sliceSpans: number,
+  maxRows: number,
   read: (traceId: string, after: string, limit: number) => Promise<Row[]>,
 ): AsyncGenerator<Row[]> {
-  let sinceTurn = sliceSpans
+  let limit = maxRows
+  let rowsThisTurn = 0
+  let readMs = Number.POSITIVE_INFINITY
   for (const traceId of new Set(traceIds)) {
     for (let after = ''; ; ) {
-      if (sinceTurn >= sliceSpans) {
+      if (rowsThisTurn >= limit || readMs >= READ_TARGET_MS) {
+        if (rowsThisTurn > 0)
+          limit = Math.round(
+            Math.min(maxRows, Math.max(MIN_SLICE_SPANS, (rowsThisTurn * READ_TARGET_MS) / Math.max(readMs, 0.1))),
+          )
         await turn()
-        sinceTurn = 0
+        rowsThisTurn = 0
+        readMs = 0
       }
-      const rows = await read(traceId, after, sliceSpans - sinceTurn)
-      if (rows.length === 0) break
-      sinceTurn += rows.length
-      yield rows
+      const asked = limit - rowsThisTurn
+      const started = performance.now()
+      const rows = await read(traceId, after, asked)
+      readMs += performance.now() - started
+      rowsThisTurn += rows.length
+      if (rows.length > 0) yield rows
+      if (rows.length < asked) break
       after = rows.at(-1)!.spanId
     }
   }

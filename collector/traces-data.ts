@@ -2,9 +2,9 @@ import type { SpanEvent, SpanLink, SpanRecord, Tag } from './model.ts'
 import { resourceKey } from './store.ts'
 
 /**
- * Stored spans back as OTLP `ResourceSpans` (of a `TracesData`) in the OTLP/JSON encoding (what api_v3 answers under `result`): ids as
- * hex, 64-bit integers (times, `intValue`) as decimal strings, enums (`kind`, `status.code`) as integers, and
- * fields at their default value left out, as proto3 JSON does.
+ * Stored spans back as OTLP `ResourceSpans` (of a `TracesData`, what api_v3 answers under `result`) in the OTLP/JSON
+ * encoding: ids as hex, 64-bit integers (times, `intValue`) as decimal strings, enums (`kind`, `status.code`) as
+ * integers, and fields at their default value left out, as proto3 JSON does.
  */
 export interface ResourceSpans {
   resource: { attributes: KeyValue[] }

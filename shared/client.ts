@@ -76,11 +76,15 @@ function unavailable(message: string, why: unknown): AppError {
  * (none when it was not JSON).
  */
 function oneLine(why: unknown): string {
+  const text = whyText(why).replaceAll(/\s*\n\s*/g, ' ')
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text
+}
+
+function whyText(why: unknown): string {
   if (why instanceof Error) {
     const code = (why as { code?: unknown }).code
     const own = `${why.name}${code === undefined ? '' : ` ${code}`}: ${why.message}`
-    return why.cause === undefined ? own : `${own}; cause: ${oneLine(why.cause)}`
+    return why.cause === undefined ? own : `${own}; cause: ${whyText(why.cause)}`
   }
-  const text = typeof why === 'string' ? why : (JSON.stringify(why) ?? String(why))
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text.replaceAll('\n', ' ')
+  return typeof why === 'string' ? why : (JSON.stringify(why) ?? String(why))
 }

@@ -63,8 +63,9 @@ export function toAppError(error: unknown): AppError {
  */
 export const jsonErrorHandler: ErrorHandler = (error, c) => {
   const appError = toAppError(error)
+  // As text: Bun prints an Error given apart with a frame of source code first, before its message.
   if (appError.status >= 500 && appError.code === 'internal_error')
-    console.error(`${c.req.method} ${c.req.path} failed:`, error)
+    console.error(`${c.req.method} ${c.req.path} failed: ${error instanceof Error ? error.stack : String(error)}`)
   return c.json(errorBody(appError), appError.status)
 }
 

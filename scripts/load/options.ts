@@ -126,7 +126,10 @@ export function parseLoadArgs(argv: string[], env: Env = process.env): LoadArgs 
     json: values.json,
     thresholds: parseThresholds(values),
     options: {
-      url: loopbackUrl(values.url ?? serviceUrl(env, 'gateway')),
+      url:
+        values.url === undefined
+          ? loopbackUrl(serviceUrl(env, 'gateway'), env.GATEWAY_URL ? 'GATEWAY_URL' : 'the gateway')
+          : loopbackUrl(values.url),
       model,
       durationMs: parseDuration(values.duration),
       maxRequests: positiveInteger('--max-requests', values['max-requests']),
@@ -165,20 +168,23 @@ export function parseRate(value: string): number {
   return rate
 }
 
-/** The URL without its trailing slash, if its host is on loopback: load is never sent anywhere else. */
-export function loopbackUrl(value: string): string {
+/**
+ * The URL without its trailing slash, if its host is on loopback: load is never sent anywhere else. `from` names where
+ * the URL came from, in the error.
+ */
+export function loopbackUrl(value: string, from = '--url'): string {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new LoadOptionError(`--url ${value} is not a URL`)
+    throw new LoadOptionError(`${from} ${value} is not a URL`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new LoadOptionError(`--url ${value}: use http or https`)
+    throw new LoadOptionError(`${from} ${value}: use http or https`)
   const host = url.hostname.replace(/^\[|\]$/g, '')
   const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
   if (!loopback)
-    throw new LoadOptionError(`--url ${value}: load is only sent to loopback (localhost, 127.0.0.0/8, [::1])`)
+    throw new LoadOptionError(`${from} ${value}: load is only sent to loopback (localhost, 127.0.0.0/8, [::1])`)
   return url.origin
 }
 

@@ -174,8 +174,9 @@ export class Orders {
 
 /**
  * The error answering for a recorded order that is not paid, naming it (`details.orderId`): the key stays with that
- * order, where an error without it stored nothing. An error the service did not mean is left as it is, to be logged
- * with its stack; it names nothing to the caller anyway (the gateway answers 503 for it).
+ * order, where an error without it stored nothing. An error that is no `AppError` (one the service did not mean,
+ * while the order is settled) is left as it is, to be logged with its stack; a cancelled order's failure is always an
+ * `AppError` (an unmeant one stored as `500 internal_error`, which the gateway answers as a 503).
  */
 function failureOf(order: StoredOrder, error: unknown): unknown {
   if (!(error instanceof AppError)) return error

@@ -159,8 +159,9 @@ export class LeanTracer implements Tracer {
  * its own amount, so a child can show as ending after its parent (11 of an order's 36 spans in the shop did). Here
  * the monotonic clock gives the fraction, as the SDK's `hrTime()` reads it (`performance.timeOrigin +
  * performance.now()`), kept within the millisecond `Date.now()` says: a wall clock set forward or back (NTP, a machine
- * waking up), or a pause between the two readings, moves the offset as far as it must, and no further. A start is
- * never before the one made just before it, unless the wall clock went back a millisecond.
+ * waking up), or a pause between the two readings, moves the offset as far as it must, and no further. A start it
+ * gives is never before the last it gave, unless the wall clock went back a millisecond. (A child's start is read on
+ * its parent's clock instead: see `anchorTime`.)
  */
 function epochMillis(performanceNow: number, wallNow: number): number {
   let epoch = performanceNow + clockOffset
@@ -219,10 +220,12 @@ class RecordingSpan implements Span, ReadableSpan {
   private readonly performanceStart: number
   private readonly startTimeProvided: boolean
   /**
-   * The clock the span's start and end are read on: a time, and the monotonic clock's reading then. A span started in
-   * this process under a span of its own is on its parent's, so on its local root's: a trace's spans here are placed
-   * by one monotonic clock, and a child starts and ends inside its parent even when `epochMillis` moves its offset
-   * between them (the wall clock set, or a pause between its two readings: in a loop that happened for 1 span in 300).
+   * The clock the span's start, end and performance times are read on: a time, and the monotonic clock's reading
+   * then. A span started in this process under a span of its own is on its parent's, so on that of its first
+   * ancestor here whose start was not given: a trace's spans here are placed by one monotonic clock, and a child
+   * starts and ends inside its parent even when `epochMillis` moves its offset between them (the wall clock set, or a
+   * pause between its two readings: in a loop that happened for 1 span in 300). A span whose start was given ends by
+   * `Date.now()`, as the SDK's does, and its children start by `epochMillis`.
    */
   private readonly anchorTime: HrTime
   private readonly anchorPerformance: number
@@ -472,8 +475,11 @@ class RecordingSpan implements Span, ReadableSpan {
   private time(input?: TimeInput): HrTime {
     // No time given, the usual case (every `end()`), is now: the other forms are not tried.
     if (input !== undefined) {
+      // A time of the performance timeline: on the span's clock, as its start and end are, unless its start was given.
       if (typeof input === 'number' && input <= otperformance.now())
-        return hrTime(input + this.wallStart - (this.performanceStart + otperformance.timeOrigin))
+        return this.startTimeProvided
+          ? hrTime(input + this.wallStart - (this.performanceStart + otperformance.timeOrigin))
+          : this.onClock(input)
       if (typeof input === 'number') return millisToHrTime(input)
       if (input instanceof Date) return millisToHrTime(input.getTime())
       if (isTimeInputHrTime(input)) return input as HrTime
@@ -493,6 +499,10 @@ class RecordingSpan implements Span, ReadableSpan {
     if (nanos >= 1e9) {
       nanos -= 1e9
       seconds += 1
+    } else if (nanos < 0) {
+      // A reading before the anchor's (a performance time given for an event or an end).
+      nanos += 1e9
+      seconds -= 1
     }
     return [seconds, nanos]
   }

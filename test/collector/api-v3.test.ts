@@ -271,16 +271,23 @@ describe('FindTraces', () => {
     )
     const many = JSON.stringify(Object.fromEntries(Array.from({ length: 1100 }, (_, index) => [`k${index}`, 'v'])))
     expect(await error(many)).toBe('query.attributes: at most 64 tags in one search')
-    // In a POST body, a value nested deeper than the stack goes is refused before anything reads it.
-    const post = await collector.app.request('/api/v3/trace-summaries', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: `{"query":{"startTimeMin":"${ago(3_600_000)}","startTimeMax":"${ago(0)}","attributes":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`,
-    })
-    expect(post.status).toBe(400)
-    expect(((await post.json()) as { error: { message: string } }).error.message).toBe(
+    // In a POST body: a value nested deeper than 32 is refused before anything turns it into text, and a body over
+    // 64 KiB before it is read whole.
+    const post = (body: string) =>
+      collector.app.request('/api/v3/trace-summaries', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    const window = `"startTimeMin":"${ago(3_600_000)}","startTimeMax":"${ago(0)}"`
+    const deep = await post(`{"query":{${window},"attributes":{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}}}`)
+    expect(deep.status).toBe(400)
+    expect(((await deep.json()) as { error: { message: string } }).error.message).toBe(
       'malformed parameter query.attributes: nested too deep',
     )
+    const big = await post(`{"query":{${window},"serviceName":"${'x'.repeat(70_000)}"}}`)
+    expect(big.status).toBe(400)
+    expect(((await big.json()) as { error: { message: string } }).error.message).toBe('the body is over 64 KiB')
   })
 })
 

@@ -130,7 +130,9 @@ describe('command line', () => {
     expect(parseLoadArgs(['--url', 'http://[::1]:7000'], { GATEWAY_PORT: '18080' }).options.url).toBe(
       'http://[::1]:7000',
     )
-    expect(() => parseLoadArgs([], { GATEWAY_URL: 'http://203.0.113.7:8080' })).toThrow(/only sent to loopback/)
+    expect(() => parseLoadArgs([], { GATEWAY_URL: 'http://203.0.113.7:8080' })).toThrow(
+      'GATEWAY_URL http://203.0.113.7:8080: load is only sent to loopback',
+    )
   })
 })
 

@@ -406,7 +406,10 @@ describe('our tracer does what the SDK tracer does', () => {
         expect(rootStart).toBeLessThan(after + 1)
         return tracer.startSpan(`child ${index}`, {}, inParent)
       })
-      for (const child of children) child.end()
+      // A time of the performance timeline is on the same clock: an event now, an end given as `performance.now()`.
+      children[0]!.addEvent('now', {}, performance.now())
+      children[0]!.end(performance.now())
+      for (const child of children.slice(1)) child.end()
       parent.end()
       const byName = new Map(exporter.getFinishedSpans().map((span) => [span.name, span]))
       const parentSpan = byName.get('parent')!
@@ -417,6 +420,9 @@ describe('our tracer does what the SDK tracer does', () => {
         expect(millis(child.startTime)).toBeGreaterThanOrEqual(millis(parentSpan.startTime))
         expect(millis(child.endTime)).toBeLessThanOrEqual(millis(parentSpan.endTime))
       }
+      const [event] = childSpans[0]!.events
+      expect(millis(event!.time)).toBeGreaterThanOrEqual(millis(childSpans[0]!.startTime))
+      expect(millis(event!.time)).toBeLessThanOrEqual(millis(childSpans[0]!.endTime))
       // The parent lasted as long as the monotonic clock says, whatever the wall clock did meanwhile.
       expect(millis(parentSpan.duration)).toBeLessThan(5)
     } finally {
