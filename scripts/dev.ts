@@ -52,6 +52,9 @@ const env: Record<string, string | undefined> = {
   PATH: `${process.cwd()}/node_modules/.bin:${process.env.PATH}`,
   FORCE_COLOR: '1',
 }
+// With faults on, whoever reaches the gateway can make the order service kill itself (`fault.order=crash:…`): the
+// gateway then listens on loopback only, as the Workers' does, unless a host is asked for.
+if (env.FAULTS === 'on' && !env.GATEWAY_HOST && !env.HOST) env.GATEWAY_HOST = '127.0.0.1'
 env.OTEL_EXPORTER_OTLP_ENDPOINT ??= `http://localhost:${servicePort(env, 'collector')}`
 // The services' credential: a new one each start, known only to the processes started here.
 env.SERVICE_TOKEN ??= Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')

@@ -1,4 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { freshEnvironment, placeOrder, repositoryRoot, waitUntil } from '../support/environment.ts'
 import { processesOf } from '../support/process-tree.ts'
 import { runtimes } from '../support/system.ts'
@@ -125,6 +126,23 @@ describe('bun run dev checks, restarts and explains', () => {
     }
   })
 
+  test('with faults on, the gateway listens on loopback only; with them off, on every interface', async () => {
+    for (const [faults, address] of [
+      ['on', '127.0.0.1'],
+      ['off', '0.0.0.0'],
+    ] as const) {
+      const shop = await launch({ env: { FAULTS: faults } })
+      try {
+        await shop.ready()
+        expect(listeningOn(shop.ports.gateway)).toEqual([address])
+        expect(listeningOn(shop.ports.order)).toEqual(['127.0.0.1'])
+      } finally {
+        process.kill(-shop.child.pid, 'SIGINT')
+        expect(await shop.allGone()).toBe(true)
+      }
+    }
+  })
+
   test('--no-restart: a service that dies stops everything, with a non-zero exit', async () => {
     const shop = await launch({ args: ['--no-restart'] })
     await shop.ready()
@@ -148,3 +166,18 @@ describe('bun run dev checks, restarts and explains', () => {
     expect(said).not.toMatch(/\n\s+at /)
   })
 })
+
+/** The IPv4 addresses a socket listens on at `port`, from the kernel's table (`/proc/net/tcp`, state 0A: listen). */
+function listeningOn(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A')
+    .map((fields) => {
+      // Little-endian hex: 0100007F is 127.0.0.1.
+      const hex = fields[1]!.split(':')[0]!
+      return [3, 2, 1, 0].map((byte) => Number.parseInt(hex.slice(byte * 2, byte * 2 + 2), 16)).join('.')
+    })
+}
