@@ -215,9 +215,11 @@ class RecordingSpan implements Span, ReadableSpan {
   private droppedAttributes = 0
   private droppedEvents = 0
   private droppedLinks = 0
-  /** The clocks when the span started: the wall clock (epoch ms) and the monotonic one. */
-  private readonly wallStart: number
-  private readonly performanceStart: number
+  /**
+   * The wall clock (epoch ms) when a span whose start was given started, for a time of the performance timeline
+   * given to it (`time`), as the SDK reads one; 0 for the others, which read such a time on their clock.
+   */
+  private readonly wallStart: number = 0
   private readonly startTimeProvided: boolean
   /**
    * The clock the span's start, end and performance times are read on: a time, and the monotonic clock's reading
@@ -246,9 +248,6 @@ class RecordingSpan implements Span, ReadableSpan {
     startTime: TimeInput | undefined,
   ) {
     const performanceNow = otperformance.now()
-    const now = Date.now()
-    this.wallStart = now
-    this.performanceStart = performanceNow
     this.startTimeProvided = startTime != null
     for (const link of links) this.addLink(link)
     if (parent && !parent.startTimeProvided && !this.startTimeProvided) {
@@ -256,9 +255,12 @@ class RecordingSpan implements Span, ReadableSpan {
       this.anchorPerformance = parent.anchorPerformance
       this.startTime = this.onClock(performanceNow)
     } else {
+      // A child on its parent's clock needs no wall clock: read here only.
+      const now = Date.now()
+      this.wallStart = now
+      this.anchorPerformance = performanceNow
       this.startTime = startTime == null ? millisToHrTime(epochMillis(performanceNow, now)) : this.time(startTime)
       this.anchorTime = this.startTime
-      this.anchorPerformance = performanceNow
     }
     // `attributes` is checked (`startAttributes`), this span's own or frozen and shared: kept unless a limit has a say.
     if (attributeCount <= this.limits.attributeCountLimit && this.limits.attributeValueLengthLimit === Infinity) {
@@ -478,7 +480,7 @@ class RecordingSpan implements Span, ReadableSpan {
       // A time of the performance timeline: on the span's clock, as its start and end are, unless its start was given.
       if (typeof input === 'number' && input <= otperformance.now())
         return this.startTimeProvided
-          ? hrTime(input + this.wallStart - (this.performanceStart + otperformance.timeOrigin))
+          ? hrTime(input + this.wallStart - (this.anchorPerformance + otperformance.timeOrigin))
           : this.onClock(input)
       if (typeof input === 'number') return millisToHrTime(input)
       if (input instanceof Date) return millisToHrTime(input.getTime())
