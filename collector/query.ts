@@ -89,10 +89,10 @@ export interface SpanOutline {
  * trace's in span id order: read as `traceSlices` reads spans, in slices with the event loop free between.
  */
 export async function* traceOutlines(db: CollectorDb, traceIds: string[]): AsyncGenerator<SpanOutline[]> {
-  const read = outlinesAfter(db)
+  const { outlinesAfter } = sliceReads(db)
   let trace: SpanOutline[] = []
   for await (const slice of byTraceInSlices(traceIds, OUTLINE_SLICE_SPANS, (traceId, after, limit) =>
-    read.all({ traceId, after, limit }),
+    outlinesAfter.all({ traceId, after, limit }),
   )) {
     if (trace.length > 0 && trace[0]!.traceId !== slice[0]!.traceId) {
       yield trace
@@ -103,8 +103,13 @@ export async function* traceOutlines(db: CollectorDb, traceIds: string[]): Async
   if (trace.length > 0) yield trace
 }
 
-/** A trace's spans after a span id, and the events and links of the spans in a range of ids: built once a database. */
+/**
+ * The statements `traceSlices` and `traceOutlines` read with, built once for each database (a search reads up to 1500
+ * traces, and drizzle would otherwise build each statement again for each): a trace's spans, or their outlines, after
+ * a span id in the key's order, and the events and links of the spans in a range of ids.
+ */
 const sliceReads = onePerDatabase((db) => {
+  const afterSpan = and(eq(spans.traceId, sql.placeholder('traceId')), gt(spans.spanId, sql.placeholder('after')))
   const inRange = (table: typeof spanEvents | typeof spanLinks) =>
     and(
       eq(table.traceId, sql.placeholder('traceId')),
@@ -115,7 +120,23 @@ const sliceReads = onePerDatabase((db) => {
     spansAfter: db
       .select()
       .from(spans)
-      .where(and(eq(spans.traceId, sql.placeholder('traceId')), gt(spans.spanId, sql.placeholder('after'))))
+      .where(afterSpan)
+      .orderBy(asc(spans.spanId))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+    outlinesAfter: db
+      .select({
+        traceId: spans.traceId,
+        spanId: spans.spanId,
+        parentSpanId: spans.parentSpanId,
+        serviceName: spans.serviceName,
+        name: spans.name,
+        startTime: spans.startTime,
+        duration: spans.duration,
+        statusCode: spans.statusCode,
+      })
+      .from(spans)
+      .where(afterSpan)
       .orderBy(asc(spans.spanId))
       .limit(sql.placeholder('limit'))
       .prepare(),
@@ -134,29 +155,6 @@ const sliceReads = onePerDatabase((db) => {
       .prepare(),
   }
 })
-
-/**
- * A trace's outlines after a span id, built once for each database: a search summarizes up to 1500 traces, and
- * drizzle would otherwise build the statement again for each.
- */
-const outlinesAfter = onePerDatabase((db) =>
-  db
-    .select({
-      traceId: spans.traceId,
-      spanId: spans.spanId,
-      parentSpanId: spans.parentSpanId,
-      serviceName: spans.serviceName,
-      name: spans.name,
-      startTime: spans.startTime,
-      duration: spans.duration,
-      statusCode: spans.statusCode,
-    })
-    .from(spans)
-    .where(and(eq(spans.traceId, sql.placeholder('traceId')), gt(spans.spanId, sql.placeholder('after'))))
-    .orderBy(asc(spans.spanId))
-    .limit(sql.placeholder('limit'))
-    .prepare(),
-)
 
 /** `make(db)`, made once for each database and kept while the database is. */
 function onePerDatabase<T>(make: (db: CollectorDb) => T): (db: CollectorDb) => T {
