@@ -6,9 +6,13 @@ import { type RunningSystem, type Runtime, startSystem } from '../test/support/s
 /**
  * How a system traces: `off` (`OTEL_SDK_DISABLED`); `sink`, every span sampled and exported to a discard sink in
  * another process, so what it costs is the library's own work; `collector`, every span exported to the collector
- * its `bun run dev` starts, on the same cores, as a developer runs it.
+ * its `bun run dev` starts, on the same cores, as a developer runs it; `sampled`, the same with one trace in ten
+ * sampled (`parentbased_traceidratio`, 0.1), as a busy service in production would run.
  */
-export type Tracing = 'off' | 'sink' | 'collector'
+export type Tracing = 'off' | 'sink' | 'collector' | 'sampled'
+
+/** The share of traces the `sampled` systems keep. */
+export const SAMPLED_RATIO = 0.1
 
 export const SHOP_SERVICES = ['gateway', 'order', 'inventory', 'payment'] as const
 export type ShopService = (typeof SHOP_SERVICES)[number]
@@ -48,12 +52,17 @@ export class SystemPool {
       // The library's default batching, not the quick flushes the end-to-end tests ask for.
       OTEL_BSP_SCHEDULE_DELAY: '1000',
     }
-    const env: Record<string, string> =
-      tracing === 'off'
-        ? { OTEL_SDK_DISABLED: 'true' }
-        : tracing === 'sink'
-          ? { ...traced, OTEL_EXPORTER_OTLP_ENDPOINT: this.sinkEndpoint }
-          : traced
+    const environments: Record<Tracing, Record<string, string>> = {
+      off: { OTEL_SDK_DISABLED: 'true' },
+      sink: { ...traced, OTEL_EXPORTER_OTLP_ENDPOINT: this.sinkEndpoint },
+      collector: traced,
+      sampled: {
+        ...traced,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: String(SAMPLED_RATIO),
+      },
+    }
+    const env = environments[tracing]
     const system = await startSystem(runtime, env)
     await restock(system.database('inventory'))
     return system

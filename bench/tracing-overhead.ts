@@ -7,7 +7,7 @@ import type { SinkProcess } from './otlp-sink.ts'
 import { loadPhase, SATURATION_CONCURRENCY, saturated } from './phase.ts'
 import { systemCpuMs } from './process-cpu.ts'
 import { figure, type Goal, ratio, type SectionContext, type SectionResult } from './section.ts'
-import { type SystemPool, settle, type Tracing } from './systems.ts'
+import { SAMPLED_RATIO, type SystemPool, settle, type Tracing } from './systems.ts'
 
 const RUNTIMES: Runtime[] = ['bun', 'deno', 'workers']
 const RUNTIME_NAMES: Record<Runtime, string> = { bun: 'Bun', deno: 'Deno', workers: 'workerd' }
@@ -28,6 +28,16 @@ function durations(quick: boolean) {
 type SideName = Tracing | 'floor'
 
 /**
+ * The systems of each runtime. Sampled on Bun and Deno, to show what a production setting costs beside the goals'
+ * every span; not on workerd, whose ratios say more of wrangler's dev server than of tracing (`NOT_COMPARABLE`).
+ */
+const SIDES: Record<Runtime, readonly Tracing[]> = {
+  bun: ['off', 'sink', 'collector', 'sampled'],
+  deno: ['off', 'sink', 'collector', 'sampled'],
+  workers: ['off', 'sink', 'collector'],
+}
+
+/**
  * Why a runtime's on ÷ off ratios are not held to the goals. Locally a Worker runs behind wrangler's dev server,
  * whose Node process took from 6.8 to 19.5 ms of CPU an order between the sides of one run (sqld 11–12), against
  * about 4 ms that tracing adds in the Workers' isolates: the ratio measures that tooling more than the library.
@@ -41,6 +51,7 @@ const SIDE_LABELS: Record<SideName, string> = {
   off: 'shop, tracing off',
   sink: 'shop, tracing on → discard sink',
   collector: 'shop, tracing on → collector',
+  sampled: `shop, tracing on, 1 trace in ${1 / SAMPLED_RATIO} sampled → collector`,
   floor: 'floor (bench/floor): same hops and statements, nothing else',
 }
 
@@ -87,7 +98,7 @@ export interface RuntimeOverhead {
   runtime: Runtime
   sides: Partial<Record<SideName, SideFigures>>
   /** on ÷ off orders/s, all rounds together, and per round. */
-  ratios: Partial<Record<'sink' | 'collector', Comparison>>
+  ratios: Partial<Record<'sink' | 'collector' | 'sampled', Comparison>>
   /** shop (off) ÷ floor orders/s. */
   floor?: Comparison
   /** What reached the discard sink during the `sink` side's phases: exports, and their bytes. */
@@ -113,7 +124,7 @@ export async function tracingOverhead(
     let floor: Floor | undefined
     try {
       const sides: Side[] = []
-      for (const tracing of ['off', 'sink', 'collector'] as const) {
+      for (const tracing of SIDES[runtime]) {
         const system = await pool.get(runtime, tracing)
         sides.push({
           name: tracing,
@@ -165,7 +176,11 @@ export async function tracingOverhead(
       results.push({
         runtime,
         sides: figures,
-        ratios: { sink: against(figures.sink, figures.off), collector: against(figures.collector, figures.off) },
+        ratios: {
+          sink: against(figures.sink, figures.off),
+          collector: against(figures.collector, figures.off),
+          sampled: figures.sampled && against(figures.sampled, figures.off),
+        },
         floor: figures.floor && against(figures.off, figures.floor),
         sinkReceived,
       })
@@ -216,7 +231,7 @@ export async function tracingOverhead(
     return result && NOT_COMPARABLE[result.runtime]
   }
   const rows = results.flatMap(({ runtime, sides, ratios, floor }) =>
-    (['off', 'sink', 'collector', 'floor'] as const)
+    (['off', 'sink', 'collector', 'sampled', 'floor'] as const)
       .filter((name) => sides[name])
       .map((name) => {
         const side = sides[name]!
@@ -280,6 +295,7 @@ export async function tracingOverhead(
     notes: [
       `Closed model, ${SATURATION_CONCURRENCY} concurrent users placing one-item orders. All sides of a runtime are up at once and loaded one at a time in rotation (each round in another order, every other round reversed): ${rounds} rounds of ${phaseMs / 1000} s a side, after ${warmupMs / 1000} s of warm-up. After each phase the side's services are given the time to send what they still hold, so no side's export lands in another's phase.`,
       'Tracing on: every span sampled and exported over OTLP/protobuf, batches of up to 512 every second (on workerd, whose timers stop when a request has answered, each request keeps itself alive with waitUntil until its spans have left, in one export a second shared with the requests that end meanwhile). "discard sink": an OTLP endpoint in a process of its own that reads each request and answers 200 (bench/otlp-sink.ts), so the ratio is the library’s own cost; "collector": the collector bun run dev starts, storing every span (about 34 an order) on the same two cores, as a developer runs it. Off: OTEL_SDK_DISABLED=true.',
+      `"1 trace in ${1 / SAMPLED_RATIO} sampled": OTEL_TRACES_SAMPLER=parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG=${SAMPLED_RATIO}, to the collector: the gateway keeps one trace in ${1 / SAMPLED_RATIO} and every service follows its decision; the others still carry their context and make spans that record nothing. Not held to a goal (the goals are for every span); it shows what a production setting costs.`,
       'The floor (bench/floor/) is four Bun processes with Bun.serve and fetch and nothing else: gateway → order, then order → inventory (availability and the item’s price, at once), inventory reserve, payment create, inventory commit: six HTTP hops; the same 18 libSQL statements in 14 calls as the shop (read from a traced order’s db spans), the 20 ms provider wait, and the outbox delivery loop; no framework, validation, credential, deadline or tracing. Shop off ÷ floor says what the shop’s own machinery costs.',
       'The machine is CPU-bound at saturation, so each ratio is close to the ratio of CPU spent per order. "CPU ms an order" is that CPU, measured: what the side\'s processes (services, runner, collector or workerd and sqld where the side has them; not the discard sink, nor the load generator) used during its phases and the settling after each, from /proc, divided by its orders. "by CPU an order" is the same ratio as the orders/s one, from it (off ÷ on, floor ÷ off): it moves less than orders/s with other work on the machine.',
       ...remarks,

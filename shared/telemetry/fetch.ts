@@ -11,6 +11,7 @@ import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '
 import { addMethodAttributes, addServerAttributes, redactedQuery, spanNameOf } from './http-attributes.ts'
 import { hasContextToInject, injectContext, injectTraceContext } from './propagation.ts'
 import { endSpanAfter } from './span.ts'
+import { mayRecordUnder } from './tracer.ts'
 import { isUntraced } from './untraced-tracer.ts'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
@@ -51,16 +52,10 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
   const inject = external ? injectTraceContext : injectContext
   if (isUntraced(tracer)) return propagatingFetch(base, inject)
   return async function tracedFetch(input, init) {
-    const url = new URL(input instanceof Request ? input.url : input)
     const method = outgoingMethod(input, init)
-    const query = redactedQuery(url)
-    const attributes: Attributes = {}
-    addMethodAttributes(attributes, method)
-    // Credentials in the URL are left out, and the query's values: they may be what a trace should not keep.
-    // (`network.protocol.version` is left out: fetch does not say which HTTP version it negotiated.)
-    attributes[ATTR_URL_FULL] = `${url.origin}${url.pathname}${query ? `?${query}` : ''}`
-    addServerAttributes(attributes, url)
     const parent = context.active()
+    // In a trace that is not sampled the span records nothing: its attributes are not worked out.
+    const attributes = mayRecordUnder(tracer, parent) ? clientAttributes(input, method) : undefined
     const span = tracer.startSpan(spanNameOf(method), { kind: SpanKind.CLIENT, attributes }, parent)
     const headers = outgoingHeaders(input, init)
     inject(headers, trace.setSpan(parent, span))
@@ -74,6 +69,19 @@ export function tracedFetch(tracer: Tracer, base: Fetch, { external = false } = 
       return response
     })
   }
+}
+
+/** The attributes a CLIENT span starts with. */
+function clientAttributes(input: Request | string | URL, method: string): Attributes {
+  const url = new URL(input instanceof Request ? input.url : input)
+  const query = redactedQuery(url)
+  const attributes: Attributes = {}
+  addMethodAttributes(attributes, method)
+  // Credentials in the URL are left out, and the query's values: they may be what a trace should not keep.
+  // (`network.protocol.version` is left out: fetch does not say which HTTP version it negotiated.)
+  attributes[ATTR_URL_FULL] = `${url.origin}${url.pathname}${query ? `?${query}` : ''}`
+  addServerAttributes(attributes, url)
+  return attributes
 }
 
 /**

@@ -30,6 +30,7 @@ import {
 } from './http-attributes.ts'
 import { extractContext } from './propagation.ts'
 import { errorType } from './span.ts'
+import { mayRecordUnder } from './tracer.ts'
 import { isUntraced } from './untraced-tracer.ts'
 
 export interface HttpTracingOptions {
@@ -62,20 +63,10 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
     const request = c.req.raw
     if (ignore(request)) return next()
     if (untraced) return propagateOnly(c, next, traceIdHeader)
-    const url = requestUrl(request.url)
     const parent = extractContext(request.headers)
     const method = request.method
-    // One attributes object, filled in place: no object per group of attributes.
-    const attributes: Attributes = {}
-    addMethodAttributes(attributes, method)
-    attributes[ATTR_URL_PATH] = url.pathname
-    attributes[ATTR_URL_QUERY] = redactedQuery(url)
-    attributes[ATTR_URL_SCHEME] = url.protocol.slice(0, -1)
-    addServerAttributes(attributes, url)
-    // `c.env` is what the runtime passed `fetch` besides the request: Bun's server, Deno's connection info.
-    addClientAttributes(attributes, request, c.env)
-    addProtocolAttributes(attributes, request, url, c.env)
-    attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers.get('user-agent') ?? undefined
+    // In a trace that is not sampled the span records nothing: its attributes are not worked out.
+    const attributes = mayRecordUnder(tracer, parent) ? serverAttributes(request, method, c.env) : undefined
     const spanName = spanNameOf(method)
     const span = tracer.startSpan(spanName, { kind: SpanKind.SERVER, attributes }, parent)
     // An error escapes only from an app without `onError`; it is still a 500 with its route on the span.
@@ -105,6 +96,25 @@ export const httpTracing = ({ tracer, traceIdHeader = true, ignore = isHealthChe
     span.end()
     if (escaped) throw escaped
   })
+}
+
+/**
+ * The attributes a SERVER span starts with. `env` is what the runtime passed `fetch` besides the request: Bun's server,
+ * Deno's connection info.
+ */
+function serverAttributes(request: Request, method: string, env: unknown): Attributes {
+  const url = requestUrl(request.url)
+  // One attributes object, filled in place: no object per group of attributes.
+  const attributes: Attributes = {}
+  addMethodAttributes(attributes, method)
+  attributes[ATTR_URL_PATH] = url.pathname
+  attributes[ATTR_URL_QUERY] = redactedQuery(url)
+  attributes[ATTR_URL_SCHEME] = url.protocol.slice(0, -1)
+  addServerAttributes(attributes, url)
+  addClientAttributes(attributes, request, env)
+  addProtocolAttributes(attributes, request, url, env)
+  attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers.get('user-agent') ?? undefined
+  return attributes
 }
 
 /**

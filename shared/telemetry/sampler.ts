@@ -24,3 +24,11 @@ export function samplerFromConfig(name: SamplerName, ratio: number): Sampler {
       return new ParentBasedSampler({ root: new AlwaysOnSampler() })
   }
 }
+
+/**
+ * Whether the sampler `name` never samples a span whose parent is valid and not sampled: the parent-based ones (their
+ * default for such a parent is off, local or remote) and `always_off`. The tracer then decides such spans itself.
+ */
+export function unsampledParentDecides(name: SamplerName): boolean {
+  return name === 'always_off' || name.startsWith('parentbased_')
+}

@@ -50,6 +50,14 @@ export interface LeanTracerOptions {
   spanLimits: Required<SpanLimits>
   /** Where spans go when they start and end; none: spans are made and sampled, then go nowhere. */
   processor?: SpanProcessor
+  /**
+   * The sampler never samples a span whose parent is valid and not sampled, whatever its name and attributes: every
+   * parent-based sampler as the environment configures them, and `always_off` (`unsampledParentDecides` in
+   * sampler.ts). Such a span is then made without asking the sampler, and without its attributes, which nothing
+   * would read: in a trace that is not sampled a span costs its id, and the instrumentation skips working its
+   * attributes out (`mayRecordUnder`).
+   */
+  unsampledParentDecides?: boolean
 }
 
 /**
@@ -96,6 +104,8 @@ export class LeanTracer implements Tracer {
     } else {
       traceId = randomId(16)
     }
+    if (validParent && this.options.unsampledParentDecides && !isSampled(validParent))
+      return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState })
     const kind = options.kind ?? SpanKind.INTERNAL
     const links = options.links?.length
       ? options.links.map((link) => ({ context: link.context, attributes: sanitized(link.attributes) }))
@@ -128,6 +138,15 @@ export class LeanTracer implements Tracer {
       links,
       options.startTime,
     )
+  }
+
+  /** See `mayRecordUnder`. */
+  mayRecordUnder(ctx: Context): boolean {
+    if (!this.options.unsampledParentDecides) return true
+    const parent = trace.getSpan(ctx)
+    if (!parent) return true
+    const parentContext = parent.spanContext()
+    return isSampled(parentContext) || !(isOwnRecordingSpan(parent) || isSpanContextValid(parentContext))
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>
@@ -190,6 +209,19 @@ let clockOffset = otperformance.timeOrigin || 0
 
 /** The last start `epochMillis` gave. */
 let lastEpoch = 0
+
+/**
+ * Whether a span that `tracer` starts under `ctx` may record: false where it surely will not (a child of a span that
+ * is not sampled, under a sampler that follows its parent's decision), so that instrumentation can skip working out
+ * attributes that would be dropped. True for any other tracer.
+ */
+export function mayRecordUnder(tracer: Tracer, ctx: Context): boolean {
+  return !(tracer instanceof LeanTracer) || tracer.mayRecordUnder(ctx)
+}
+
+function isSampled(spanContext: SpanContext): boolean {
+  return (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0
+}
 
 /** Whether `span` was made by a `LeanTracer` and records: its ids are valid by construction, no need to check them. */
 export function isOwnRecordingSpan(span: Span | undefined): boolean {

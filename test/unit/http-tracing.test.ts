@@ -371,6 +371,22 @@ describe('X-Trace-Id without tracing', () => {
     expect(await response.json()).toEqual({ traceparent, tracestate: 'vendor=abc', baggage: 'fault.payment=timeout' })
   })
 
+  test('a caller’s unsampled trace, under the default parent-based sampler: no span, and it stays unsampled downstream', async () => {
+    const { app, spans } = services()
+    const traceparent = `00-${TRACE_ID}-${PARENT_ID}-00`
+    const response = await app.request('/items/1', { headers: { traceparent, tracestate: 'vendor=abc' } })
+    expect(response.headers.get('x-trace-id')).toBe(TRACE_ID)
+    const sent = await response.json()
+    // The same trace, not sampled, with the id of the call made here in place of the caller's.
+    expect(sent.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`))
+    expect(sent.traceparent).not.toContain(PARENT_ID)
+    expect(sent.tracestate).toBe('vendor=abc')
+    expect(await spans()).toEqual([])
+    // A sampled caller, for contrast: the same app records its spans.
+    await app.request('/items/1', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } })
+    expect((await spans()).map((span) => span.name).sort()).toEqual(['GET', 'GET /echo', 'GET /items/:id'])
+  })
+
   test('OTEL_SDK_DISABLED and nothing incoming: downstream calls carry no trace headers', async () => {
     const { app } = services({ OTEL_SDK_DISABLED: 'true' })
     const response = await app.request('/items/1')

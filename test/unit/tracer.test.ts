@@ -23,7 +23,7 @@ import {
   type SpanLimits,
 } from '@opentelemetry/sdk-trace-base'
 import { installContextManager } from '../../shared/telemetry/context.ts'
-import { LeanTracer } from '../../shared/telemetry/tracer.ts'
+import { LeanTracer, mayRecordUnder } from '../../shared/telemetry/tracer.ts'
 
 installContextManager()
 
@@ -333,6 +333,64 @@ describe('our tracer does what the SDK tracer does', () => {
       const suppressed = tracer.startSpan('suppressed', {}, suppressTracing(context.active()))
       expect(suppressed.spanContext().traceId).toBe('0'.repeat(32))
     }
+  })
+
+  test('a child of an unsampled parent, under a sampler that follows it, is decided without the sampler', () => {
+    let asked = 0
+    const parentBased = new ParentBasedSampler({ root: new AlwaysOnSampler() })
+    const counting: Sampler = {
+      shouldSample: (...args) => {
+        asked++
+        return parentBased.shouldSample(...args)
+      },
+      toString: () => 'counting',
+    }
+    const tracerWith = (unsampledParentDecides: boolean) =>
+      new LeanTracer({
+        resource: resourceFromAttributes({}),
+        scope: { name: 'x' },
+        sampler: counting,
+        spanLimits: DEFAULT_LIMITS,
+        unsampledParentDecides,
+      })
+    const remote = (traceFlags: TraceFlags) =>
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        traceFlags,
+        isRemote: true,
+        traceState: new TraceState('vendor=1'),
+      })
+    const sdk = new BasicTracerProvider({ sampler: parentBased }).getTracer('x')
+    const expected = sdk.startSpan('child', { attributes: { a: 1 } }, remote(TraceFlags.NONE))
+    for (const decides of [true, false]) {
+      const tracer = tracerWith(decides)
+      asked = 0
+      const child = tracer.startSpan('child', { attributes: { a: 1 } }, remote(TraceFlags.NONE))
+      expect(child.isRecording()).toBe(false)
+      const { spanId, ...rest } = child.spanContext()
+      const { spanId: sdkSpanId, ...sdkRest } = expected.spanContext()
+      expect({ ...rest, traceState: rest.traceState?.serialize() }).toEqual({
+        ...sdkRest,
+        traceState: sdkRest.traceState?.serialize(),
+      })
+      expect(spanId).toMatch(/^[0-9a-f]{16}$/)
+      expect(spanId).not.toBe('b'.repeat(16))
+      // A grandchild, of the unsampled child this tracer made, is decided the same way.
+      const grandchild = tracer.startSpan('grandchild', {}, trace.setSpan(ROOT_CONTEXT, child))
+      expect(grandchild.isRecording()).toBe(false)
+      expect(grandchild.spanContext().traceId).toBe('a'.repeat(32))
+      expect(asked).toBe(decides ? 0 : 2)
+      expect(mayRecordUnder(tracer, remote(TraceFlags.NONE))).toBe(!decides)
+      // A sampled parent, or none, is the sampler's to decide.
+      expect(mayRecordUnder(tracer, remote(TraceFlags.SAMPLED))).toBe(true)
+      expect(mayRecordUnder(tracer, ROOT_CONTEXT)).toBe(true)
+      expect(tracer.startSpan('sampled child', {}, remote(TraceFlags.SAMPLED)).isRecording()).toBe(true)
+      expect(tracer.startSpan('root', {}, ROOT_CONTEXT).isRecording()).toBe(true)
+      expect(asked).toBe(decides ? 2 : 4)
+    }
+    // Another tracer may record anything.
+    expect(mayRecordUnder(sdk, remote(TraceFlags.NONE))).toBe(true)
   })
 
   test('times given as epoch milliseconds, performance time, Date and HrTime come out as the SDK has them', () => {
