@@ -11,6 +11,7 @@ import {
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions'
 import { endSpanAfter } from './span.ts'
+import { mayRecordUnder } from './tracer.ts'
 import { isUntraced } from './untraced-tracer.ts'
 
 type Statement = InStatement | [string, unknown?]
@@ -56,7 +57,9 @@ export function tracedDatabase(tracer: Tracer, client: Client, url: string): Cli
     ...args: unknown[]
   ): Promise<T> {
     const parent = context.active()
-    if (!trace.getSpan(parent)) return method.apply(target, args)
+    // A statement's span is never made active, so one that would record nothing (its trace is not sampled) would
+    // change nothing either: none is made.
+    if (!trace.getSpan(parent) || !mayRecordUnder(tracer, parent)) return method.apply(target, args)
     const { name, options } = describe(statements)
     const span = tracer.startSpan(name, options, parent)
     // The statement runs in its caller's context: nothing inside the driver makes spans, so making this one active

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from '@libsql/client'
+import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api'
 import { tracedDatabase } from '../../shared/telemetry/db.ts'
 import { inSpan } from '../../shared/telemetry/span.ts'
 import { captureTelemetry } from '../support/capture.ts'
@@ -75,6 +76,36 @@ describe('traced database', () => {
     const { db, spans } = database()
     await db.execute('select 1')
     expect(await spans()).toEqual([])
+  })
+
+  test('a statement in a trace that is not sampled runs as it is, and no span is made for it', async () => {
+    const { telemetry, spans } = captureTelemetry('db-test')
+    let started = 0
+    // The tracer, counting the spans it is asked for.
+    const tracer = new Proxy(telemetry.tracer, {
+      get: (target, key) =>
+        key === 'startSpan'
+          ? (...args: Parameters<typeof target.startSpan>) => {
+              started++
+              return target.startSpan(...args)
+            }
+          : Reflect.get(target, key),
+    })
+    const db = tracedDatabase(tracer, createClient({ url: ':memory:' }), 'file::memory:')
+    const inTrace = (traceFlags: TraceFlags) =>
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        traceFlags,
+        isRemote: true,
+      })
+    const unsampled = await context.with(inTrace(TraceFlags.NONE), () => db.execute('select 1 as one'))
+    expect(unsampled.rows[0]!.one).toBe(1)
+    expect(started).toBe(0)
+    expect(await spans()).toEqual([])
+    await context.with(inTrace(TraceFlags.SAMPLED), () => db.execute('select 1 as one'))
+    expect(started).toBe(1)
+    expect((await spans()).map((span) => [span.name, span.traceId])).toEqual([['SELECT', 'a'.repeat(32)]])
   })
 
   test('db.namespace is the database file of a file: URL', async () => {
