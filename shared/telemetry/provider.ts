@@ -7,7 +7,7 @@ import { installContextManager } from './context.ts'
 import { OtlpFetchExporter, type OtlpFetchExporterOptions } from './exporter.ts'
 import { FanOutSpanExporter } from './fan-out-exporter.ts'
 import { type BatchOptions, BoundedBatchSpanProcessor, type ExportStats } from './processor.ts'
-import { samplerFromConfig, unsampledParentDecides } from './sampler.ts'
+import { samplerFromConfig } from './sampler.ts'
 import { LeanTracer } from './tracer.ts'
 import { UntracedTracer } from './untraced-tracer.ts'
 
@@ -67,8 +67,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       'telemetry.sdk.name': 'opentelemetry',
     }),
     scope: { name: config.serviceName, version: undefined, schemaUrl: undefined },
-    sampler: samplerFromConfig(config.sampler, config.samplerRatio),
-    unsampledParentDecides: unsampledParentDecides(config.sampler),
+    ...samplerFromConfig(config.sampler, config.samplerRatio),
     // Every limit given, so nothing falls back to reading process.env (Workers have none).
     spanLimits: config.spanLimits,
     processor,

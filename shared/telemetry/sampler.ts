@@ -7,28 +7,35 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import type { SamplerName } from './config.ts'
 
+/** The sampler named by OTEL_TRACES_SAMPLER, and what the tracer may take for granted of it. */
+export interface ConfiguredSampler {
+  sampler: Sampler
+  /**
+   * The sampler does not record a span whose parent is valid and not sampled (it returns NOT_RECORD): `always_off`,
+   * and the parent-based ones built here, whose delegates for such a parent, local or remote, are the defaults (off).
+   */
+  unsampledParentDecides: boolean
+}
+
 /** Builds the sampler named by OTEL_TRACES_SAMPLER (already checked by config.ts), `ratio` from its argument. */
-export function samplerFromConfig(name: SamplerName, ratio: number): Sampler {
+export function samplerFromConfig(name: SamplerName, ratio: number): ConfiguredSampler {
   switch (name) {
     case 'always_on':
-      return new AlwaysOnSampler()
+      return { sampler: new AlwaysOnSampler(), unsampledParentDecides: false }
     case 'always_off':
-      return new AlwaysOffSampler()
+      return { sampler: new AlwaysOffSampler(), unsampledParentDecides: true }
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio)
+      return { sampler: new TraceIdRatioBasedSampler(ratio), unsampledParentDecides: false }
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() })
+      return parentBased(new AlwaysOffSampler())
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
+      return parentBased(new TraceIdRatioBasedSampler(ratio))
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() })
+      return parentBased(new AlwaysOnSampler())
   }
 }
 
-/**
- * Whether the sampler `name` never samples a span whose parent is valid and not sampled: the parent-based ones (their
- * default for such a parent is off, local or remote) and `always_off`. The tracer then decides such spans itself.
- */
-export function unsampledParentDecides(name: SamplerName): boolean {
-  return name === 'always_off' || name.startsWith('parentbased_')
+/** A parent-based sampler with the default delegates: a parent's decision is followed, sampled or not. */
+function parentBased(root: Sampler): ConfiguredSampler {
+  return { sampler: new ParentBasedSampler({ root }), unsampledParentDecides: true }
 }

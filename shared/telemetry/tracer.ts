@@ -51,11 +51,11 @@ export interface LeanTracerOptions {
   /** Where spans go when they start and end; none: spans are made and sampled, then go nowhere. */
   processor?: SpanProcessor
   /**
-   * The sampler never samples a span whose parent is valid and not sampled, whatever its name and attributes: every
-   * parent-based sampler as the environment configures them, and `always_off` (`unsampledParentDecides` in
-   * sampler.ts). Such a span is then made without asking the sampler, and without its attributes, which nothing
-   * would read: in a trace that is not sampled a span costs its id, and the instrumentation skips working its
-   * attributes out (`mayRecordUnder`).
+   * The sampler does not record a span whose parent is valid and not sampled (it returns NOT_RECORD), whatever its
+   * name and attributes: `always_off` and the parent-based samplers the environment configures (sampler.ts). Such a
+   * span is then made without asking the sampler, and without its attributes, which nothing would read: in a trace
+   * that is not sampled a span costs its id, and the instrumentation skips working its attributes out
+   * (`mayRecordUnder`).
    */
   unsampledParentDecides?: boolean
 }
@@ -92,15 +92,13 @@ export class LeanTracer implements Tracer {
     if (options.root) ctx = trace.deleteSpan(ctx)
     const parentSpan = trace.getSpan(ctx)
     if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
-    const parentContext = parentSpan?.spanContext()
     const spanId = randomId(8)
     let traceId: string
     let traceState: SpanContext['traceState']
-    let validParent: SpanContext | undefined
-    if (parentContext && (isOwnRecordingSpan(parentSpan) || isSpanContextValid(parentContext))) {
-      traceId = parentContext.traceId
-      traceState = parentContext.traceState
-      validParent = parentContext
+    const validParent = validParentContext(parentSpan)
+    if (validParent) {
+      traceId = validParent.traceId
+      traceState = validParent.traceState
     } else {
       traceId = randomId(16)
     }
@@ -140,13 +138,13 @@ export class LeanTracer implements Tracer {
     )
   }
 
-  /** See `mayRecordUnder`. */
+  /** Whether a span this tracer starts under `ctx`, without `root`, may record (the function `mayRecordUnder`). */
   mayRecordUnder(ctx: Context): boolean {
     if (!this.options.unsampledParentDecides) return true
     const parent = trace.getSpan(ctx)
-    if (!parent) return true
-    const parentContext = parent.spanContext()
-    return isSampled(parentContext) || !(isOwnRecordingSpan(parent) || isSpanContextValid(parentContext))
+    // A sampled parent is looked at no further; an unsampled one decides only if it is valid.
+    if (!parent || isSampled(parent.spanContext())) return true
+    return validParentContext(parent) === undefined
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>
@@ -211,12 +209,19 @@ let clockOffset = otperformance.timeOrigin || 0
 let lastEpoch = 0
 
 /**
- * Whether a span that `tracer` starts under `ctx` may record: false where it surely will not (a child of a span that
- * is not sampled, under a sampler that follows its parent's decision), so that instrumentation can skip working out
- * attributes that would be dropped. True for any other tracer.
+ * Whether a span that `tracer` starts under `ctx` (without `root`) may record: false where it surely will not (a
+ * child of a span that is not sampled, under a sampler that follows its parent's decision), so that instrumentation
+ * can skip working out attributes that would be dropped. True for any other tracer.
  */
 export function mayRecordUnder(tracer: Tracer, ctx: Context): boolean {
   return !(tracer instanceof LeanTracer) || tracer.mayRecordUnder(ctx)
+}
+
+/** The span context of `parent` if it is valid: checked, unless this tracer made the span and it records. */
+function validParentContext(parent: Span | undefined): SpanContext | undefined {
+  if (!parent) return undefined
+  const spanContext = parent.spanContext()
+  return isOwnRecordingSpan(parent) || isSpanContextValid(spanContext) ? spanContext : undefined
 }
 
 function isSampled(spanContext: SpanContext): boolean {

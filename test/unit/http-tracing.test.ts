@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
+import { type Attributes, ROOT_CONTEXT, type Tracer, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { Hono } from 'hono'
 import { serviceApp } from '../../shared/app.ts'
@@ -15,9 +15,23 @@ import { SPAN_KIND, STATUS } from '../support/otlp-json.ts'
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const PARENT_ID = '00f067aa0ba902b7'
 
-/** A service that echoes the trace headers it receives, and one that calls it through the traced fetch. */
+/**
+ * A service that echoes the trace headers it receives, and one that calls it through the traced fetch. `startedWith`
+ * holds the attributes each span was started with, in order.
+ */
 function services(env: Record<string, string> = {}) {
-  const { telemetry, spans } = captureTelemetry('under-test', env)
+  const { telemetry: captured, spans } = captureTelemetry('under-test', env)
+  const startedWith: (Attributes | undefined)[] = []
+  const tracer = new Proxy(captured.tracer, {
+    get: (target, key) =>
+      key === 'startSpan'
+        ? (...args: Parameters<Tracer['startSpan']>) => {
+            startedWith.push(args[1]?.attributes)
+            return target.startSpan(...args)
+          }
+        : Reflect.get(target, key),
+  })
+  const telemetry = { ...captured, tracer }
   const echo = serviceApp({ telemetry, env: {} }, 'public').get('/echo', (c) =>
     c.json({
       traceparent: c.req.header('traceparent'),
@@ -34,7 +48,7 @@ function services(env: Record<string, string> = {}) {
     .get('/boom', () => {
       throw new Error('kaput')
     })
-  return { app, spans }
+  return { app, spans, startedWith }
 }
 
 describe('incoming trace context', () => {
@@ -53,6 +67,26 @@ describe('incoming trace context', () => {
       'url.path': '/items/42',
     })
     expect((await response.json()).tracestate).toBe('vendor=abc')
+  })
+
+  test('a caller’s unsampled trace, under the default parent-based sampler: no span records, none is given attributes, and the trace goes on unsampled', async () => {
+    const { app, spans, startedWith } = services()
+    const traceparent = `00-${TRACE_ID}-${PARENT_ID}-00`
+    const response = await app.request('/items/1', { headers: { traceparent, tracestate: 'vendor=abc' } })
+    expect(response.headers.get('x-trace-id')).toBe(TRACE_ID)
+    const sent = await response.json()
+    // The same trace, not sampled, with the id of the call made here in place of the caller's.
+    expect(sent.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`))
+    expect(sent.traceparent).not.toContain(PARENT_ID)
+    expect(sent.tracestate).toBe('vendor=abc')
+    expect(await spans()).toEqual([])
+    // The server span here, the fetch's client span and the echo's server span: none worked out its attributes.
+    expect(startedWith).toEqual([undefined, undefined, undefined])
+    // A sampled caller, for contrast: the same spans, each started with its attributes, recorded.
+    startedWith.length = 0
+    await app.request('/items/1', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } })
+    expect((await spans()).map((span) => span.name).sort()).toEqual(['GET', 'GET /echo', 'GET /items/:id'])
+    expect(startedWith.map((attributes) => attributes?.['http.request.method'])).toEqual(['GET', 'GET', 'GET'])
   })
 
   test('no traceparent starts a new trace', async () => {
@@ -369,22 +403,6 @@ describe('X-Trace-Id without tracing', () => {
     })
     expect(response.headers.get('x-trace-id')).toBe(TRACE_ID)
     expect(await response.json()).toEqual({ traceparent, tracestate: 'vendor=abc', baggage: 'fault.payment=timeout' })
-  })
-
-  test('a caller’s unsampled trace, under the default parent-based sampler: no span, and it stays unsampled downstream', async () => {
-    const { app, spans } = services()
-    const traceparent = `00-${TRACE_ID}-${PARENT_ID}-00`
-    const response = await app.request('/items/1', { headers: { traceparent, tracestate: 'vendor=abc' } })
-    expect(response.headers.get('x-trace-id')).toBe(TRACE_ID)
-    const sent = await response.json()
-    // The same trace, not sampled, with the id of the call made here in place of the caller's.
-    expect(sent.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`))
-    expect(sent.traceparent).not.toContain(PARENT_ID)
-    expect(sent.tracestate).toBe('vendor=abc')
-    expect(await spans()).toEqual([])
-    // A sampled caller, for contrast: the same app records its spans.
-    await app.request('/items/1', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } })
-    expect((await spans()).map((span) => span.name).sort()).toEqual(['GET', 'GET /echo', 'GET /items/:id'])
   })
 
   test('OTEL_SDK_DISABLED and nothing incoming: downstream calls carry no trace headers', async () => {

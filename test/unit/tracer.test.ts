@@ -3,6 +3,7 @@ import {
   context,
   ROOT_CONTEXT,
   SamplingDecision,
+  type Span,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
@@ -22,7 +23,9 @@ import {
   SimpleSpanProcessor,
   type SpanLimits,
 } from '@opentelemetry/sdk-trace-base'
+import { SAMPLERS } from '../../shared/telemetry/config.ts'
 import { installContextManager } from '../../shared/telemetry/context.ts'
+import { samplerFromConfig } from '../../shared/telemetry/sampler.ts'
 import { LeanTracer, mayRecordUnder } from '../../shared/telemetry/tracer.ts'
 
 installContextManager()
@@ -391,6 +394,42 @@ describe('our tracer does what the SDK tracer does', () => {
     }
     // Another tracer may record anything.
     expect(mayRecordUnder(sdk, remote(TraceFlags.NONE))).toBe(true)
+  })
+
+  test('every sampler the environment names decides as the SDK does, with the fast path where it claims one', () => {
+    const remote = (traceFlags: TraceFlags) =>
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: 'c'.repeat(32),
+        spanId: 'd'.repeat(16),
+        traceFlags,
+        isRemote: true,
+        traceState: new TraceState('vendor=1'),
+      })
+    const described = (span: Span) => {
+      const { traceId, traceFlags, traceState } = span.spanContext()
+      return { recording: span.isRecording(), traceId, traceFlags, traceState: traceState?.serialize() }
+    }
+    for (const name of SAMPLERS) {
+      const { sampler, unsampledParentDecides } = samplerFromConfig(name, 0.5)
+      expect(unsampledParentDecides).toBe(name === 'always_off' || name.startsWith('parentbased_'))
+      const lean = new LeanTracer({
+        resource: resourceFromAttributes({}),
+        scope: { name: 'x' },
+        sampler,
+        spanLimits: DEFAULT_LIMITS,
+        unsampledParentDecides,
+      })
+      const sdk = new BasicTracerProvider({ sampler }).getTracer('x')
+      for (const parent of [remote(TraceFlags.NONE), remote(TraceFlags.SAMPLED)]) {
+        expect(described(lean.startSpan('child', { attributes: { a: 1 } }, parent))).toEqual(
+          described(sdk.startSpan('child', { attributes: { a: 1 } }, parent)),
+        )
+        // A root ignores its parent: the sampler decides a new trace (by its random id, for a ratio).
+        const root = lean.startSpan('root', { root: true }, parent)
+        expect(root.spanContext().traceId).not.toBe('c'.repeat(32))
+        if (!name.endsWith('traceidratio')) expect(root.isRecording()).toBe(name.endsWith('always_on'))
+      }
+    }
   })
 
   test('times given as epoch milliseconds, performance time, Date and HrTime come out as the SDK has them', () => {
