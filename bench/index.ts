@@ -1,5 +1,5 @@
 // `bun run bench`: one run that measures every part side by side and writes BENCHMARKS.md and bench/results.json.
-// Loopback only, bounded in time: about 16 minutes on two cores (`--quick`: about 5).
+// Loopback only, bounded in time: about 18 minutes on two cores (`--quick`: about 5).
 import { mkdtemp } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,7 +36,7 @@ const BENCH_COMMAND = {
     'floor of the order path, a burst of orders, span cost, throughput and latency, the collector, a soak with the\n' +
     'collector down, pre-checks, Worker bundle sizes), each against its goal, and writes BENCHMARKS.md and\n' +
     'bench/results.json. Starts its own systems on free ports: nothing needs to run, and a running bun run dev is\n' +
-    'not disturbed. Loopback only; about 16 minutes on two cores.',
+    'not disturbed. Loopback only; about 18 minutes on two cores.',
   options: {
     quick: {
       type: 'boolean',
